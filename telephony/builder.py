@@ -363,7 +363,7 @@ class _Summary:
             hung_up_by=self._hung_up_by(),
             hangup_cause=self.external.cause,
             hangup_cause_text=self.external.cause_text,
-            dtmf="".join(digit for uniqueid, digit in self.state.dtmf if uniqueid == self.external.uniqueid),
+            dtmf="".join(digit for uniqueid, digit in self.state.dtmf if uniqueid == self.external.uniqueid)[:256],
             ivr_path=self.vars.get("CC_IVR_PATH"),
             campaign=self.vars.get("CC_CAMPAIGN") or (self.state.account_code if self.state.originated else None),
             account=self.vars.get("CC_ACCOUNT"),

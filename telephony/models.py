@@ -21,7 +21,7 @@ class RawEvent(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     digest: Mapped[str] = mapped_column(String(32), unique=True)
     event: Mapped[str] = mapped_column(String(64))
-    linkedid: Mapped[str | None] = mapped_column(String(64), index=True)
+    linkedid: Mapped[str | None] = mapped_column(String(64))
     uniqueid: Mapped[str | None] = mapped_column(String(64))
     #: The event's own ``Timestamp`` header (epoch seconds); never the arrival time.
     pbx_time: Mapped[float | None] = mapped_column(Float)
@@ -136,6 +136,8 @@ class Hold(Base):
     start_time: Mapped[datetime] = mapped_column(UTCDateTime)
     end_time: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    call: Mapped[Call] = relationship(back_populates="holds")
+
 
 class Transfer(Base):
     """A transfer of the caller: ``redirect`` (AMI Redirect), ``blind`` or ``attended``."""
@@ -150,6 +152,8 @@ class Transfer(Base):
     target: Mapped[str | None] = mapped_column(String(128))
     #: For attended transfers that joined two calls: the other call's Linkedid.
     other_linkedid: Mapped[str | None] = mapped_column(String(64))
+
+    call: Mapped[Call] = relationship(back_populates="transfers")
 
 
 Index("ix_raw_events_linkedid_id", RawEvent.linkedid, RawEvent.id)
