@@ -1,0 +1,533 @@
+"""Checks of the Docker deployment in docker/: the Asterisk configuration, compose.yaml and the entrypoint.
+
+No Docker engine is needed. The dialplan is linted with asterisklint, the .conf files and compose.yaml are
+parsed and cross-checked (what the logger needs from Asterisk, what compose passes where), and the
+entrypoint's template rendering is run for real with sh and awk.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCKER = ROOT / "docker"
+ASTERISK = DOCKER / "asterisk"
+ETC = ASTERISK / "etc"
+EXTENSIONS = ETC / "extensions.conf"
+RECORDINGS_DIR = "/srv/asterisk-rec"
+
+# The AMI classes the logger reads, taken from the "Privilege:" headers of the captures it is built
+# against (shared/asterisk/*.ami): dialplan = VarSet/Newexten (every CC_* variable), call = channels,
+# bridges, MixMonitorStart and CEL, agent = queue events, cdr = Cdr, dtmf = DTMFBegin/End,
+# system = FullyBooted, reporting = RTCPSent, user = UserEvent.
+LOGGER_READ_CLASSES = {"system", "call", "cdr", "agent", "user", "dtmf", "dialplan", "reporting"}
+LOGGER_WRITE_CLASSES = {"originate", "call", "system", "reporting", "agent", "command"}
+# Channel variables the logger expects the dialplan to set (shared/asterisk/README.md).
+LOGGER_VARIABLES = {
+    "__CC_DID", "__CC_DIRECTION", "CC_QUEUE", "CC_MAXWAIT", "CC_RECORDING", "CC_IVR_PATH",
+    "__CC_ACCOUNT", "__CC_REFERENCE", "__CC_CAMPAIGN", "CC_QUEUESTATUS",
+}
+EXPECTED_CONTEXTS = {"from-pstn", "cc-queue", "cc-ivr", "cc-outbound", "cc-outbound-answered", "cc-record"}
+SERVICES = {"asterisk", "postgres", "migrate", "logger"}
+
+
+# ---------------------------------------------------------------- readers for Asterisk's .conf syntax
+
+
+def _strip_comment(line: str) -> str:
+    """Drop a ';' comment; '\\;' is an escaped semicolon, not a comment."""
+    match = re.search(r"(?<!\\);", line)
+    return (line[: match.start()] if match else line).strip()
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    templates: str  # what follows the name in brackets, e.g. "!" or "cc-queue-tpl"
+    options: tuple[tuple[str, str], ...]
+
+    def get(self, key: str) -> str | None:
+        return next((value for name, value in self.options if name == key), None)
+
+    def all(self, key: str) -> list[str]:
+        return [value for name, value in self.options if name == key]
+
+
+def read_conf(path: Path) -> list[Section]:
+    sections: list[Section] = []
+    name, templates, options = "", "", []
+    for raw in path.read_text().splitlines():
+        line = _strip_comment(raw)
+        if not line or line.startswith("#"):
+            continue
+        header = re.fullmatch(r"\[([^\]]+)\](?:\(([^)]*)\))?", line)
+        if header:
+            if name:
+                sections.append(Section(name, templates, tuple(options)))
+            name, templates, options = header.group(1), header.group(2) or "", []
+            continue
+        key, _, value = re.split(r"\s*(=>|=)\s*", line, maxsplit=1)
+        options.append((key, value))
+    if name:
+        sections.append(Section(name, templates, tuple(options)))
+    return sections
+
+
+def section(path: Path, name: str) -> Section:
+    matches = [s for s in read_conf(path) if s.name == name]
+    assert len(matches) == 1, f"{path.name}: expected one [{name}], found {len(matches)}"
+    return matches[0]
+
+
+def split_args(text: str) -> list[str]:
+    """Split application arguments at top-level commas (not inside (), {}, [] or quotes)."""
+    parts, depth, quoted, current = [], 0, False, ""
+    for char in text:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in "({[":
+            depth += 1
+        elif not quoted and char in ")}]":
+            depth -= 1
+        elif char == "," and depth == 0 and not quoted:
+            parts.append(current)
+            current = ""
+            continue
+        current += char
+    return [*parts, current]
+
+
+@dataclass(frozen=True)
+class Step:
+    label: str
+    app: str
+    args: list[str]
+
+
+def read_dialplan(path: Path) -> dict[str, dict[str, list[Step]]]:
+    """{context: {extension: [steps in priority order]}} for exten/same lines."""
+    dialplan: dict[str, dict[str, list[Step]]] = {}
+    context, exten = "", ""
+    for raw in path.read_text().splitlines():
+        line = _strip_comment(raw)
+        if header := re.fullmatch(r"\[([^\]]+)\]", line):
+            context = header.group(1)
+            dialplan.setdefault(context, {})
+            continue
+        step = re.fullmatch(r"(exten|same)\s*=>\s*(.*)", line)
+        if not step:
+            continue
+        fields = step.group(2)
+        if step.group(1) == "exten":
+            exten, fields = fields.split(",", 1)
+        priority, command = fields.split(",", 1)
+        label = re.fullmatch(r"\w+(?:\((\w+)\))?", priority)
+        assert label, f"unparsed priority {priority!r}"
+        app, _, args = command.partition("(")
+        dialplan[context].setdefault(exten, []).append(
+            Step(label.group(1) or "", app.strip(), split_args(args[:-1]) if args else [])
+        )
+    return dialplan
+
+
+def set_variables(steps: list[Step]) -> dict[str, str]:
+    return dict(step.args[0].split("=", 1) for step in steps if step.app == "Set")
+
+
+# ---------------------------------------------------------------- asterisklint
+
+# Findings asterisklint may report on extensions.conf without failing the test, by message class.
+# None: the only ones it used to raise (W_WSH_VARSET, for blanks around "=" in [general]/[globals], which
+# Asterisk strips anyway) were removed from the file rather than allowed here.
+ALLOWED_LINT_CLASSES: frozenset[str] = frozenset()
+
+
+def run_asterisklint(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "ALINT_IGNORE"}  # a local setting must not hide errors
+    code = "import os, sys; from asterisklint.main import main; sys.exit(main(sys.argv[1:], os.environ))"
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
+
+
+@pytest.fixture(scope="module")
+def asterisklint() -> None:
+    pytest.importorskip("asterisklint", reason="asterisklint is a dev dependency (pip install -e '.[dev]')")
+
+
+@pytest.mark.usefixtures("asterisklint")
+def test_dialplan_passes_asterisklint() -> None:
+    result = run_asterisklint("dialplan-check", str(EXTENSIONS))
+    findings = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
+    unexpected = [
+        line for line in findings
+        if not (m := re.match(r"\S+:\d+ ([A-Z]_[A-Z0-9_]+):", line)) or m.group(1) not in ALLOWED_LINT_CLASSES
+    ]
+    assert not unexpected, "asterisklint:\n" + "\n".join(unexpected)
+    assert result.returncode == 0 or findings
+
+
+@pytest.mark.usefixtures("asterisklint")
+def test_asterisklint_parsed_every_context() -> None:
+    shown = run_asterisklint("dialplan-show", str(EXTENSIONS))
+    assert shown.returncode == 0, shown.stderr
+    assert set(re.findall(r"^\[ Context '([^']+)'", shown.stdout, re.M)) == EXPECTED_CONTEXTS
+
+
+@pytest.mark.usefixtures("asterisklint")
+def test_modules_conf_requires_every_module_the_dialplan_uses() -> None:
+    shown = run_asterisklint("modules-show", str(EXTENSIONS))
+    used = set(re.findall(r"^load => (\S+)$", shown.stdout, re.M))
+    required = set(section(ETC / "modules.conf", "modules").all("require"))
+    assert used, shown.stdout + shown.stderr
+    assert used <= required, f"not required in modules.conf: {sorted(used - required)}"
+
+
+# ---------------------------------------------------------------- manager.conf
+
+
+def test_manager_timestamps_every_event() -> None:
+    assert section(ETC / "manager.conf", "general").get("timestampevents") == "yes"
+
+
+def test_manager_user_reads_what_the_logger_needs_and_writes_only_its_actions() -> None:
+    user = section(ETC / "manager.conf", "callcentre")
+    read = {c.strip() for c in (user.get("read") or "").split(",")}
+    assert read == {"all"} or LOGGER_READ_CLASSES <= read, f"read = {read}"
+    assert {c.strip() for c in (user.get("write") or "").split(",")} == LOGGER_WRITE_CLASSES
+
+
+def test_manager_listens_in_the_container_but_admits_only_the_backend_network() -> None:
+    general = section(ETC / "manager.conf", "general")
+    user = section(ETC / "manager.conf", "callcentre")
+    assert (general.get("bindaddr"), general.get("port")) == ("0.0.0.0", "5038")
+    acl = [(k, v) for k, v in user.options if k in ("deny", "permit")]
+    assert acl == [("deny", "0.0.0.0/0.0.0.0"), ("permit", "${AMI_PERMIT}")]
+    assert user.get("secret") == "${AMI_SECRET}"
+
+
+# ---------------------------------------------------------------- extensions.conf
+
+
+@pytest.fixture(scope="module")
+def dialplan() -> dict[str, dict[str, list[Step]]]:
+    return read_dialplan(EXTENSIONS)
+
+
+def test_every_queue_call_starts_the_recording_first(dialplan: dict[str, dict[str, list[Step]]]) -> None:
+    queued = [(ctx, ext, steps) for ctx, exts in dialplan.items() for ext, steps in exts.items()
+              if any(s.app == "Queue" for s in steps)]
+    assert queued, "no Queue() in the dialplan"
+    for context, exten, steps in queued:
+        apps = [s.app for s in steps]
+        queue_at = apps.index("Queue")
+        gosubs = [i for i, s in enumerate(steps[:queue_at]) if s.app == "Gosub" and s.args[0] == "cc-record"]
+        assert gosubs, f"{context},{exten}: Queue() without the cc-record Gosub before it"
+        # The only way around the Gosub is a jump straight to Queue() when the call is already recorded
+        # (a transfer back into a queue keeps its recording).
+        for skip in steps[: gosubs[0]]:
+            if skip.app == "GotoIf" and skip.args[0].endswith("?" + steps[queue_at].label):
+                assert '"${CC_RECORDING}" != ""' in skip.args[0], f"{context},{exten}: {skip}"
+
+
+def test_outbound_calls_are_recorded_when_the_customer_answers(
+    dialplan: dict[str, dict[str, list[Step]]],
+) -> None:
+    dials = [s for steps in dialplan["cc-outbound"].values() for s in steps if s.app == "Dial"]
+    assert dials and all(re.search(r"\bU\(cc-outbound-answered\^", d.args[2]) for d in dials), dials
+    answered = dialplan["cc-outbound-answered"]["s"]
+    assert any(s.app == "Gosub" and s.args[0] == "cc-record" for s in answered)
+
+
+def test_recording_is_stereo_raw_converted_to_the_wav_the_logger_is_told_about(
+    dialplan: dict[str, dict[str, list[Step]]],
+) -> None:
+    steps = dialplan["cc-record"]["s"]
+    apps = [s.app for s in steps]
+    recdir = section(EXTENSIONS, "globals").get("RECDIR")
+    assert recdir == RECORDINGS_DIR
+
+    variables = set_variables(steps)
+    assert variables["CC_RECORDING"] == "${RECDIR}/${ARG1}.wav"
+    assert variables["CDR(userfield)"] == "${CC_RECORDING}"
+    mixmonitor = steps[apps.index("MixMonitor")]
+    assert apps.index("MixMonitor") > max(i for i, s in enumerate(steps) if s.app == "Set")
+
+    raw, options, command = mixmonitor.args
+    assert raw == "${RECDIR}/${ARG1}.raw", "option D writes interleaved samples: the file must be .raw"
+    assert {"b", "D"} <= set(options), f"MixMonitor options {options!r}: need b (bridged only) and D (stereo)"
+    sox = command.split()
+    assert sox[0] == "/usr/bin/sox"
+    assert " ".join(sox[1:-2]) == "-q -t raw -r 8000 -e signed-integer -b 16 -c 2"
+    assert sox[-2:] == [raw, variables["CC_RECORDING"]]
+
+
+def test_dialplan_sets_every_variable_the_logger_reads(dialplan: dict[str, dict[str, list[Step]]]) -> None:
+    names = {n for exts in dialplan.values() for steps in exts.values() for n in set_variables(steps)}
+    assert names >= LOGGER_VARIABLES, f"never set: {sorted(LOGGER_VARIABLES - names)}"
+
+
+def test_queues_and_agents_the_dialplan_uses_exist(dialplan: dict[str, dict[str, list[Step]]]) -> None:
+    queues = {s.name: s for s in read_conf(ETC / "queues.conf") if s.name != "general" and s.templates != "!"}
+    targets = {s.args[1] for exts in dialplan.values() for steps in exts.values() for s in steps
+               if s.app == "Goto" and len(s.args) == 3 and s.args[0] == "cc-queue"}
+    assert targets and targets <= set(queues), f"unknown queues: {sorted(targets - set(queues))}"
+
+    endpoints = {s.name for s in read_conf(ETC / "pjsip.conf") if "endpoint-tpl" in s.templates}
+    members = {m.split(",")[0].removeprefix("PJSIP/") for q in queues.values() for m in q.all("member")}
+    assert members <= endpoints, f"queue members without a PJSIP endpoint: {sorted(members - endpoints)}"
+    assert section(EXTENSIONS, "globals").get("CC_TRUNK") in endpoints
+
+
+# ---------------------------------------------------------------- compose.yaml
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    yaml = pytest.importorskip("yaml", reason="PyYAML is a dev dependency (pip install -e '.[dev]')")
+    data: dict[str, Any] = yaml.safe_load((DOCKER / "compose.yaml").read_text())
+    return data
+
+
+def env_reference(value: str) -> str | None:
+    """'${NAME}', '${NAME:?msg}' or '${NAME:-default}' -> NAME; anything else -> None."""
+    match = re.fullmatch(r"\$\{([A-Z][A-Z0-9_]*)(?::?[-?][^}]*)?\}", str(value))
+    return match.group(1) if match else None
+
+
+def test_compose_runs_exactly_the_stack(compose: dict[str, Any]) -> None:
+    assert set(compose["services"]) == SERVICES
+
+
+def test_every_service_image_or_build_exists(compose: dict[str, Any]) -> None:
+    for name, service in compose["services"].items():
+        assert "build" in service or "image" in service, name
+        if "build" in service:
+            context = (DOCKER / service["build"]["context"]).resolve()
+            dockerfile = context / service["build"].get("dockerfile", "Dockerfile")
+            assert dockerfile.is_file(), f"{name}: no {dockerfile}"
+        else:
+            assert re.fullmatch(r"[\w./-]+:[\w.-]+", service["image"]), f"{name}: unpinned {service['image']}"
+    assert compose["services"]["postgres"]["image"] == "postgres:16"
+
+
+def test_logger_takes_the_ami_secret_from_the_environment(compose: dict[str, Any]) -> None:
+    logger = compose["services"]["logger"]["environment"]
+    asterisk = compose["services"]["asterisk"]["environment"]
+    assert env_reference(logger["CALLCENTRE_AMI_SECRET"]) == "AMI_SECRET"
+    assert env_reference(asterisk["AMI_SECRET"]) == "AMI_SECRET"
+    assert logger["CALLCENTRE_AMI_HOST"] == "asterisk"
+    assert str(logger["CALLCENTRE_AMI_PORT"]) == section(ETC / "manager.conf", "general").get("port")
+    assert section(ETC / "manager.conf", logger["CALLCENTRE_AMI_USERNAME"])
+    assert logger["DATABASE_URL"].startswith("postgresql+psycopg://callcentre:${POSTGRES_PASSWORD")
+
+
+def _mounts(service: dict[str, Any]) -> dict[str, str]:
+    """{container path: named volume} of a service's short-syntax volumes."""
+    return {parts[1]: parts[0] for parts in (str(v).split(":") for v in service.get("volumes", []))}
+
+
+def test_recordings_volume_is_shared_by_asterisk_and_the_logger(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    volume = _mounts(services["asterisk"])[RECORDINGS_DIR]
+    assert _mounts(services["logger"])[RECORDINGS_DIR] == volume
+    assert volume in compose["volumes"]
+    assert services["logger"]["environment"]["CALLCENTRE_RECORDINGS_ROOT"] == RECORDINGS_DIR
+
+
+def test_ami_is_reachable_only_from_the_internal_backend_network(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    ports = [str(p) for p in services["asterisk"].get("ports", [])]
+    assert not any("5038" in p for p in ports), ports
+    assert any(p.endswith(":5060:5060/udp") for p in ports) and any("RTP_PORT_START" in p for p in ports)
+    backend = compose["networks"]["backend"]
+    assert backend["internal"] is True
+    assert services["asterisk"]["environment"]["AMI_PERMIT"] == backend["ipam"]["config"][0]["subnet"]
+    for name in ("asterisk", "logger", "postgres", "migrate"):
+        assert "backend" in services[name]["networks"], name
+
+
+def test_rtp_ports_published_are_the_ones_asterisk_uses(compose: dict[str, Any]) -> None:
+    asterisk = compose["services"]["asterisk"]
+    rtp = next(str(p) for p in asterisk["ports"] if "RTP_PORT_START" in str(p))
+    start, end = asterisk["environment"]["RTP_PORT_START"], asterisk["environment"]["RTP_PORT_END"]
+    assert rtp.endswith(f":{start}-{end}:{start}-{end}/udp")
+    assert section(ETC / "rtp.conf", "general").options == (
+        ("rtpstart", "${RTP_PORT_START}"), ("rtpend", "${RTP_PORT_END}"),
+    )
+
+
+def test_logger_starts_after_a_successful_migration(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    assert services["migrate"]["command"] == ["callcentre", "db", "upgrade"]
+    assert services["logger"]["command"] == ["callcentre", "logger"]
+    assert services["logger"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert services["postgres"]["healthcheck"]["test"]
+    assert services["migrate"]["environment"]["DATABASE_URL"] == services["logger"]["environment"]["DATABASE_URL"]
+
+
+def test_env_example_lists_exactly_the_variables_compose_uses() -> None:
+    compose_lines = (DOCKER / "compose.yaml").read_text().splitlines()
+    used = {
+        name for line in compose_lines if not line.lstrip().startswith("#")
+        for name in re.findall(r"\$\{([A-Z][A-Z0-9_]*)", line)
+    }
+    listed = dict(
+        line.split("=", 1) for line in (DOCKER / ".env.example").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+    assert set(listed) == used, f"missing: {sorted(used - set(listed))}, unused: {sorted(set(listed) - used)}"
+    assert not any(listed.values()), "the example must not carry values: secrets go in docker/.env only"
+
+
+def test_compose_provides_every_variable_the_asterisk_templates_need(compose: dict[str, Any]) -> None:
+    provided = set(compose["services"]["asterisk"]["environment"])
+    for name in ("manager.conf", "pjsip.conf", "rtp.conf"):
+        for line in (ETC / name).read_text().splitlines():
+            if not line.lstrip().startswith(";"):
+                needed = set(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-)?\}", line))
+                assert needed <= provided, f"{name}: {line!r} needs {sorted(needed - provided)}"
+
+
+# ---------------------------------------------------------------- images
+
+
+def test_images_share_the_recordings_group_and_the_logger_runs_unprivileged() -> None:
+    asterisk = (ASTERISK / "Dockerfile").read_text()
+    app = (DOCKER / "app.Dockerfile").read_text()
+    gids = {re.search(r"^ARG RECORDINGS_GID=(\d+)$", text, re.M).group(1) for text in (asterisk, app)}  # type: ignore[union-attr]
+    assert len(gids) == 1, gids
+    assert re.search(r"^USER callcentre$", app, re.M)
+    assert "pip install ." in app
+
+
+def test_asterisk_image_is_a_pinned_distribution_package_with_sox() -> None:
+    text = (ASTERISK / "Dockerfile").read_text()
+    assert re.search(r"^ARG ALPINE_VERSION=3\.\d+$", text, re.M)
+    assert re.search(r"apk add --no-cache 'asterisk>=22\.1' asterisk-sounds-en sox", text)
+    assert re.search(r'^ENTRYPOINT \["/usr/local/lib/callcentre/entrypoint.sh"\]$', text, re.M)
+
+
+# ---------------------------------------------------------------- secrets
+
+
+def _docker_files() -> Iterator[Path]:
+    for path in sorted(DOCKER.rglob("*")):
+        # docker/.env is the one place real secrets belong; docker/.gitignore keeps it out of git.
+        if path.is_file() and path.relative_to(DOCKER) != Path(".env"):
+            yield path
+
+
+def _is_reference(value: str) -> bool:
+    value = value.strip().strip("'\"")
+    return (
+        value == ""
+        or re.fullmatch(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?::?[-?][^}]*)?\}|\$[A-Za-z_][A-Za-z0-9_]*", value) is not None
+        or re.fullmatch(r"<[^<>]+>", value) is not None  # a documentation placeholder such as <secret>
+    )
+
+
+def test_no_file_under_docker_holds_a_literal_secret() -> None:
+    assignment = re.compile(
+        r"^\s*(?:-\s+|export\s+)?(?P<key>[A-Za-z_][A-Za-z0-9_.-]*)\s*(?:=>|=|:)(?!//)\s*(?P<value>.*?)\s*$"
+    )
+    secretish = re.compile(r"secret|passw|passwd|token|api_?key", re.I)
+    credentials = re.compile(r"://[^:/@\s]+:(?P<value>[^@\s]+)@")
+    leaks = []
+    for path in _docker_files():
+        for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+            found = assignment.match(line)
+            values = [found.group("value")] if found and secretish.search(found.group("key")) else []
+            values += [m.group("value") for m in credentials.finditer(line)]
+            leaks += [f"{path.relative_to(ROOT)}:{number}: {line.strip()}" for v in values if not _is_reference(v)]
+    assert not leaks, "literal secrets:\n" + "\n".join(leaks)
+
+
+def test_local_env_file_is_ignored_by_git() -> None:
+    assert ".env" in (DOCKER / ".gitignore").read_text().splitlines()
+
+
+# ---------------------------------------------------------------- entrypoint rendering
+
+
+VALID_ENV = {
+    "AMI_SECRET": "ami;secret-0123456789",
+    "AMI_PERMIT": "172.28.57.0/24",
+    "AGENT_PASSWORD": "shared-agent-password",
+    "AGENT_1003_PASSWORD": "revenue-agent-password",
+    "PSTN_TRUNK_CONTACT": "sip:198.51.100.7:5060",
+    "PSTN_TRUNK_MATCH": "198.51.100.7",
+    "RTP_PORT_START": "10000",
+    "RTP_PORT_END": "10099",
+}
+
+
+def render(tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    sh = shutil.which("sh")
+    assert sh, "a POSIX sh is needed to run docker/asterisk/entrypoint.sh"
+    return subprocess.run(
+        [sh, str(ASTERISK / "entrypoint.sh"), "--render-only"],
+        env={
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "CC_ASTERISK_TEMPLATE_DIR": str(ETC),
+            "CC_ASTERISK_CONFIG_DIR": str(tmp_path),
+            **env,
+        },
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+
+
+def test_entrypoint_renders_secrets_from_the_environment(tmp_path: Path) -> None:
+    result = render(tmp_path, VALID_ENV)
+    assert result.returncode == 0, result.stderr
+    user = section(tmp_path / "manager.conf", "callcentre")
+    assert user.get("secret") == r"ami\;secret-0123456789"  # ';' would start a comment unescaped
+    assert user.get("permit") == "172.28.57.0/24"
+    passwords = {s.name: s.get("password") for s in read_conf(tmp_path / "pjsip.conf") if s.get("password")}
+    assert passwords == {
+        "1001": "shared-agent-password", "1002": "shared-agent-password",
+        "1003": "revenue-agent-password", "1004": "shared-agent-password",
+    }
+    assert (tmp_path / "manager.conf").stat().st_mode & 0o777 == 0o640
+    # Optional NAT lines are left out rather than set to "".
+    assert "external_media_address" not in (tmp_path / "pjsip.conf").read_text()
+    # The dialplan's ${...} are Asterisk's, not the entrypoint's: copied byte for byte.
+    assert (tmp_path / "extensions.conf").read_bytes() == EXTENSIONS.read_bytes()
+
+
+def test_entrypoint_sets_nat_options_only_when_given(tmp_path: Path) -> None:
+    env = {**VALID_ENV, "SIP_EXTERNAL_ADDRESS": "203.0.113.5", "SIP_LOCAL_NET": "10.0.0.0/8,192.168.0.0/16"}
+    assert render(tmp_path, env).returncode == 0
+    transport = section(tmp_path / "pjsip.conf", "transport-udp")
+    assert transport.get("external_media_address") == transport.get("external_signaling_address") == "203.0.113.5"
+    assert transport.get("local_net") == "10.0.0.0/8,192.168.0.0/16"
+
+
+@pytest.mark.parametrize(
+    ("change", "complaint"),
+    [
+        ({"AMI_SECRET": ""}, "AMI_SECRET is not set"),
+        ({"AGENT_PASSWORD": ""}, "AGENT_1001_PASSWORD is not set"),
+        ({"AMI_SECRET": "short"}, "AMI_SECRET is shorter than 12 characters"),
+        ({"AMI_SECRET": "long-enough-secret\nwrite = all"}, "AMI_SECRET contains a line break"),
+    ],
+)
+def test_entrypoint_refuses_a_missing_or_unsafe_secret(
+    tmp_path: Path, change: dict[str, str], complaint: str
+) -> None:
+    result = render(tmp_path, {**VALID_ENV, **change})
+    assert result.returncode != 0
+    assert complaint in result.stderr
+    assert "docker/.env" in result.stderr
+    assert not (tmp_path / "manager.conf.tmp").exists()
