@@ -47,8 +47,13 @@ pass_state = click.make_pass_decorator(CliState)
 @click.option("--database-url", help="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db.")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.pass_context
-def cli(ctx: click.Context, config_file: Path | None, data_dir: Path | None, database_url: str | None,
-        verbose: int) -> None:
+def cli(
+    ctx: click.Context,
+    config_file: Path | None,
+    data_dir: Path | None,
+    database_url: str | None,
+    verbose: int,
+) -> None:
     """Call-centre telephony integration and quality assurance for municipal call centres."""
     level = logging.WARNING - 10 * min(verbose, 2) if verbose else logging.INFO
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

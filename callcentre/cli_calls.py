@@ -34,7 +34,9 @@ def _parse_time(text: str, zone: ZoneInfo) -> datetime:
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        raise click.BadParameter(f"{text!r} is not a date or time like 2026-11-22 or 2026-11-22T08:00") from None
+        raise click.BadParameter(
+            f"{text!r} is not a date or time like 2026-11-22 or 2026-11-22T08:00"
+        ) from None
     return value if value.tzinfo else value.replace(tzinfo=zone)
 
 
@@ -48,8 +50,17 @@ def _parse_time(text: str, zone: ZoneInfo) -> datetime:
 @click.option("--limit", type=int, default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Every field of each call as JSON lines.")
 @pass_state
-def calls(state: CliState, start: str | None, end: str | None, queue: str | None, agent: str | None,
-          direction: str | None, disposition: str | None, limit: int, as_json: bool) -> None:
+def calls(
+    state: CliState,
+    start: str | None,
+    end: str | None,
+    queue: str | None,
+    agent: str | None,
+    direction: str | None,
+    disposition: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
     """Recent calls, newest first."""
     app = state.app()
     zone = ZoneInfo(app.settings.timezone)
@@ -109,7 +120,8 @@ def stats(state: CliState, start: str | None, end: str | None, as_json: bool) ->
         backs = call_backs(connection, begin, finish)
     if as_json:
         document = {
-            "from": begin.isoformat(), "to": finish.isoformat(),
+            "from": begin.isoformat(),
+            "to": finish.isoformat(),
             "queues": [item.as_dict() for item in queues],
             "agents": [asdict(item) for item in agents],
             "call_backs": [asdict(item) for item in backs],
@@ -125,22 +137,36 @@ def print_stats(console: Console, queues: list[Any], agents: list[Any], backs: l
     for heading in ("queue", "offered", "answered", "abandoned", "ASA", "abandon %", f"SL ({sl:g}s)", "AHT"):
         table.add_column(heading, justify="right")
     for item in queues:
-        table.add_row(item.queue, str(item.offered), str(item.answered), str(item.abandoned),
-                      _seconds(item.asa_seconds), _percent(item.abandonment_rate),
-                      _percent(item.service_level), _seconds(item.aht_seconds))
+        table.add_row(
+            item.queue,
+            str(item.offered),
+            str(item.answered),
+            str(item.abandoned),
+            _seconds(item.asa_seconds),
+            _percent(item.abandonment_rate),
+            _percent(item.service_level),
+            _seconds(item.aht_seconds),
+        )
     console.print(table)
     people = Table(title="Agents")
     for heading in ("agent", "interface", "answered", "AHT"):
         people.add_column(heading)
     for agent in agents:
-        people.add_row(agent.agent, agent.agent_interface or "", str(agent.answered), _seconds(agent.aht_seconds))
+        people.add_row(
+            agent.agent, agent.agent_interface or "", str(agent.answered), _seconds(agent.aht_seconds)
+        )
     console.print(people)
     callback = Table(title=f"Abandoned callers to call back ({len(backs)})")
     for heading in ("caller", "name", "queue", "abandoned at", "waited"):
         callback.add_column(heading)
     for item in backs:
-        callback.add_row(item.caller_number or "", item.caller_name or "", item.queue or "",
-                         item.abandoned_at.strftime("%Y-%m-%d %H:%M:%S"), _seconds(item.waited_seconds))
+        callback.add_row(
+            item.caller_number or "",
+            item.caller_name or "",
+            item.queue or "",
+            item.abandoned_at.strftime("%Y-%m-%d %H:%M:%S"),
+            _seconds(item.waited_seconds),
+        )
     console.print(callback)
 
 

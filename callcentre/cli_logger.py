@@ -25,11 +25,13 @@ log = logging.getLogger("callcentre.logger")
 @click.option("--ami-user", help="AMI username (overrides ami.username).")
 @click.option("--ami-secret", help="AMI secret (overrides ami.secret; prefer CALLCENTRE_AMI_SECRET).")
 @pass_state
-def logger(state: CliState, ami_host: str | None, ami_port: int | None, ami_user: str | None,
-           ami_secret: str | None) -> None:
+def logger(
+    state: CliState, ami_host: str | None, ami_port: int | None, ami_user: str | None, ami_secret: str | None
+) -> None:
     """Record every call from Asterisk's AMI until stopped (SIGTERM or Ctrl-C)."""
-    app = state.app(**{"ami.host": ami_host, "ami.port": ami_port, "ami.username": ami_user,
-                       "ami.secret": ami_secret})
+    app = state.app(
+        **{"ami.host": ami_host, "ami.port": ami_port, "ami.username": ami_user, "ami.secret": ami_secret}
+    )
     call_logger = app.call_logger()
     restored = call_logger.restore()
     if restored:
@@ -52,7 +54,9 @@ async def _serve(run: Callable[[asyncio.Event], Awaitable[None]]) -> None:
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @pass_state
 def replay(state: CliState, files: tuple[Path, ...]) -> None:
     """Feed recorded AMI traffic (raw bytes as Asterisk sent them) through the call logger.

@@ -135,7 +135,11 @@ class _Summary:
         return sum(((stop if stop is not None else end or start) - start) for start, stop in leg.bridged_at)
 
     def _answer(self) -> float | None:
-        return self.external.bridged_at[0][0] if self.external.bridged_at else None
+        """When a person took the call: the caller first bridged, or an agent connected from a queue."""
+        times = [visit.connected for visit in self.state.visits if visit.connected is not None]
+        if self.external.bridged_at:
+            times.append(self.external.bridged_at[0][0])
+        return min(times) if times else None
 
     def _start(self) -> float:
         starts = [leg.start for leg in self.state.legs.values() if leg.start is not None]
@@ -363,9 +367,12 @@ class _Summary:
             hung_up_by=self._hung_up_by(),
             hangup_cause=self.external.cause,
             hangup_cause_text=self.external.cause_text,
-            dtmf="".join(digit for uniqueid, digit in self.state.dtmf if uniqueid == self.external.uniqueid)[:256],
+            dtmf="".join(digit for uniqueid, digit in self.state.dtmf if uniqueid == self.external.uniqueid)[
+                :256
+            ],
             ivr_path=self.vars.get("CC_IVR_PATH"),
-            campaign=self.vars.get("CC_CAMPAIGN") or (self.state.account_code if self.state.originated else None),
+            campaign=self.vars.get("CC_CAMPAIGN")
+            or (self.state.account_code if self.state.originated else None),
             account=self.vars.get("CC_ACCOUNT"),
             reference=self.vars.get("CC_REFERENCE"),
             recording_path=self._recording(),

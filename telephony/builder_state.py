@@ -272,7 +272,9 @@ def on_hangup(event: AmiMessage, state: State, ts: float) -> None:
 
 
 def on_blind_transfer(event: AmiMessage, state: State, ts: float) -> None:
-    target = f"{event.get(H.EXTENSION) or '?'}@{event.get(H.CONTEXT) or event.get('Context') or ''}".rstrip("@")
+    target = f"{event.get(H.EXTENSION) or '?'}@{event.get(H.CONTEXT) or event.get('Context') or ''}".rstrip(
+        "@"
+    )
     state.blind_transfers.append(BlindTransfer(ts, event.get("TransfererUniqueid"), target))
 
 
@@ -294,11 +296,16 @@ def on_cdr(event: AmiMessage, state: State, ts: float) -> None:
 def on_reconciled_channel(event: AmiMessage, state: State, ts: float) -> None:
     """A channel found alive by ``CoreShowChannels`` whose start we never saw."""
     leg = _leg(state, event)
-    if leg is not None and leg.start is None:
-        leg.start = ts
-        leg.start_estimated = True
-        leg.exten = leg.exten or event.get(H.EXTEN)
-        state.notes.append(f"channel {leg.channel} was already up when the logger connected")
+    if leg is None or leg.start is not None:
+        return
+    leg.start = ts
+    leg.start_estimated = True
+    leg.exten = leg.exten or event.get(H.EXTEN)
+    state.notes.append(f"channel {leg.channel} was already up when the logger connected")
+    observed = _float(event.get(H.OBSERVED_AT))
+    if event.get(H.BRIDGE_ID) and observed is not None and not leg.bridged_at:
+        # Bridged already; since when is unknown, so talk time counts from when we saw it.
+        leg.bridged_at.append((observed, None))
 
 
 def on_reconciled_gone(event: AmiMessage, state: State, ts: float) -> None:

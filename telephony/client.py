@@ -11,6 +11,7 @@ pure parser in :mod:`telephony.protocol` instead.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 from collections.abc import AsyncIterator
@@ -44,6 +45,9 @@ class ActionResult:
 
     response: AmiMessage
     events: list[AmiMessage] = field(default_factory=list)
+    #: How many events the connection had received before this answer was complete: the events
+    #: that happened before the snapshot a list action (``CoreShowChannels``) describes.
+    events_before: int = 0
 
     @property
     def ok(self) -> bool:
@@ -71,6 +75,8 @@ class AmiConnection:
         self._ids = itertools.count(1)
         self._read_task: asyncio.Task[None] | None = None
         self._closed = asyncio.Event()
+        self.events_received = 0
+        self.events_taken = 0
 
     @property
     def where(self) -> str:
@@ -83,7 +89,9 @@ class AmiConnection:
                 asyncio.open_connection(self.host, self.port), timeout
             )
         except (OSError, TimeoutError) as exc:
-            raise AmiConnectionLost(f"cannot reach Asterisk AMI at {self.where}: {exc or 'timed out'}") from exc
+            raise AmiConnectionLost(
+                f"cannot reach Asterisk AMI at {self.where}: {exc or 'timed out'}"
+            ) from exc
         self._read_task = asyncio.create_task(self._read_loop(), name=f"ami-read-{self.where}")
 
     async def login(self, username: str, secret: str, timeout: float, events: bool = True) -> None:
@@ -111,7 +119,9 @@ class AmiConnection:
             await self._writer.drain()
             return await asyncio.wait_for(asyncio.shield(pending.future), timeout)
         except TimeoutError:
-            raise AmiConnectionLost(f"{action.name} got no answer from {self.where} in {timeout:g}s") from None
+            raise AmiConnectionLost(
+                f"{action.name} got no answer from {self.where} in {timeout:g}s"
+            ) from None
         except OSError as exc:
             raise AmiConnectionLost(f"lost connection to {self.where}: {exc}") from exc
         finally:
@@ -148,16 +158,31 @@ class AmiConnection:
                 self._events.put_nowait(None)
                 break
             items.append(item)
+        self.events_taken += len(items)
+        return items
+
+    def take_received(self, limit: int | None = None) -> list[AmiMessage]:
+        """Events already received and not yet taken (at most ``limit``), without waiting.
+
+        Used when a connection dies, so nothing that arrived is lost, and to take
+        exactly the events that came before a ``CoreShowChannels`` snapshot.
+        """
+        items: list[AmiMessage] = []
+        while (limit is None or len(items) < limit) and not self._events.empty():
+            item = self._events.get_nowait()
+            if item is None:
+                self._events.put_nowait(None)
+                break
+            items.append(item)
+        self.events_taken += len(items)
         return items
 
     async def close(self) -> None:
         """Close the socket; pending actions fail, :meth:`events` ends."""
         if self._writer is not None:
             self._writer.close()
-            try:
+            with contextlib.suppress(OSError):
                 await self._writer.wait_closed()
-            except OSError:
-                pass
         if self._read_task is not None:
             await asyncio.gather(self._read_task, return_exceptions=True)
         await self._finish("closed")
@@ -196,14 +221,15 @@ class AmiConnection:
         if pending is not None and self._answer(pending, message):
             return
         if kind == "event":
+            self.events_received += 1
             await self._events.put(message)
 
-    @staticmethod
-    def _answer(pending: _Pending, message: AmiMessage) -> bool:
+    def _answer(self, pending: _Pending, message: AmiMessage) -> bool:
         """Feed a response or list event to the waiting action; False if it is an ordinary event."""
         if message.kind == "response" and pending.result is None:
             pending.result = ActionResult(message)
             if (message.get("EventList") or "").lower() != "start" and not pending.future.done():
+                pending.result.events_before = self.events_received
                 pending.future.set_result(pending.result)
             return True
         if pending.result is None or message.kind != "event":
@@ -212,6 +238,7 @@ class AmiConnection:
             return False  # an async Originate's outcome is a real event the logger needs
         pending.result.events.append(message)
         if (message.get("EventList") or "").lower() == "complete" and not pending.future.done():
+            pending.result.events_before = self.events_received
             pending.future.set_result(pending.result)
         return True
 

@@ -87,6 +87,8 @@ class H(StrEnum):
     CAUSE = "Cause"
     CAUSE_TXT = "Cause-txt"
     BRIDGE_UNIQUEID = "BridgeUniqueid"
+    BRIDGE_ID = "BridgeId"
+    OBSERVED_AT = "ObservedAt"
     TRANSFERER_CHANNEL = "TransfererChannel"
     TRANSFEREE_LINKEDID = "TransfereeLinkedid"
     TRANSFEREE_UNIQUEID = "TransfereeUniqueid"

@@ -16,7 +16,15 @@ from collections.abc import Mapping, Sequence
 from telephony.names import Ev, H
 from telephony.protocol import AmiMessage
 
-COPIED_FIELDS = (H.CHANNEL, H.CALLER_ID_NUM, H.CALLER_ID_NAME, H.CONTEXT, H.EXTEN, H.ACCOUNT_CODE)
+COPIED_FIELDS = (
+    H.CHANNEL,
+    H.CALLER_ID_NUM,
+    H.CALLER_ID_NAME,
+    H.CONTEXT,
+    H.EXTEN,
+    H.ACCOUNT_CODE,
+    H.BRIDGE_ID,
+)
 
 
 def parse_duration(text: str | None) -> float:
@@ -80,5 +88,5 @@ def _found(item: AmiMessage, now: float) -> AmiMessage:
     headers = [(H.EVENT.value, Ev.RECONCILED_CHANNEL.value), (H.TIMESTAMP.value, f"{started:.6f}")]
     headers += [(key.value, item.get(key) or "") for key in COPIED_FIELDS]
     headers += [(H.UNIQUEID.value, item[H.UNIQUEID]), (H.LINKEDID.value, item[H.LINKEDID])]
-    headers.append(("ObservedAt", f"{now:.6f}"))
+    headers.append((H.OBSERVED_AT.value, f"{now:.6f}"))
     return _frame(headers)

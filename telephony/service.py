@@ -21,8 +21,8 @@ from telephony import store
 from telephony.builder import BuildOptions, build_call
 from telephony.names import Ev, H
 from telephony.protocol import AmiMessage
-from telephony.recordings import RecordingLocator
 from telephony.record import CallRecord
+from telephony.recordings import RecordingLocator
 from telephony.tracker import ActiveCall, CallTracker, is_kept
 
 log = logging.getLogger(__name__)
@@ -90,13 +90,14 @@ class CallLogger:
         self._learn_agent(event)
         linkedid = self.tracker.linkedid_of(event)
         self.counters.kept += 1
-        self._pending_raw.append(store.raw_row(event, linkedid, received_at, source))
+        row = store.raw_row(event, linkedid, received_at, source)
+        self._pending_raw.append(row)
         if linkedid is None:
             return
         if linkedid not in self.tracker.calls and self._is_finished(linkedid, event):
             self._rebuild.add(linkedid)  # a late event of a call already stored
             return
-        self.tracker.add(event, linkedid)
+        self.tracker.add(event, linkedid, row["digest"])
 
     def _is_finished(self, linkedid: str, event: AmiMessage) -> bool:
         if event.name == Ev.NEWCHANNEL:
@@ -157,8 +158,11 @@ class CallLogger:
         record.recording_status = self.recordings.status(record.recording_path)
         local = self.recordings.resolve(record.recording_path)
         if record.recording_status == "outside_root":
-            log.warning("call %s: recording path %r is outside the recordings root", record.linkedid,
-                        record.recording_path)
+            log.warning(
+                "call %s: recording path %r is outside the recordings root",
+                record.linkedid,
+                record.recording_path,
+            )
         elif local is not None:
             record.recording_path = str(local)
         return record
@@ -174,9 +178,9 @@ class CallLogger:
         with self.engine.connect() as connection:
             linkedids = store.unfinished_linkedids(connection)
             for linkedid in linkedids:
-                for event in store.load_call_events(connection, linkedid):
+                for digest, event in store.load_call_events_with_digests(connection, linkedid):
                     self._learn_agent(event)
-                    self.tracker.add(event, linkedid)
+                    self.tracker.add(event, linkedid, digest)
         return len(linkedids)
 
     def pending_events(self) -> int:

@@ -77,7 +77,9 @@ def queue_figures(
     answered = Call.disposition == "answered"
     abandoned = Call.disposition == "abandoned"
     short_abandon = and_(abandoned, func.coalesce(Call.queue_wait_seconds, 0) < short)
-    counted = and_(Call.queue.is_not(None), Call.direction == "inbound", _in_period(start, end), ~short_abandon)
+    counted = and_(
+        Call.queue.is_not(None), Call.direction == "inbound", _in_period(start, end), ~short_abandon
+    )
     columns = (
         func.count().label("offered"),
         func.sum(case((answered, 1), else_=0)).label("answered"),
@@ -150,8 +152,14 @@ def call_backs(connection: Connection, start: datetime, end: datetime) -> list[C
         .exists()
     )
     query = (
-        select(Call.caller_number, Call.caller_name, Call.queue, Call.start_time, Call.queue_wait_seconds,
-               Call.linkedid)
+        select(
+            Call.caller_number,
+            Call.caller_name,
+            Call.queue,
+            Call.start_time,
+            Call.queue_wait_seconds,
+            Call.linkedid,
+        )
         .where(Call.disposition == "abandoned", _in_period(start, end), ~got_through)
         .order_by(Call.start_time)
     )

@@ -26,7 +26,9 @@ def event_digest(event: AmiMessage) -> str:
     return hashlib.blake2b(payload, digest_size=16).hexdigest()
 
 
-def raw_row(event: AmiMessage, linkedid: str | None, received_at: datetime, source: str = "ami") -> dict[str, Any]:
+def raw_row(
+    event: AmiMessage, linkedid: str | None, received_at: datetime, source: str = "ami"
+) -> dict[str, Any]:
     """The ``raw_events`` row for ``event``."""
     return {
         "digest": event_digest(event),
@@ -44,12 +46,11 @@ def append_raw(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Insert ``rows``, skipping any whose digest is already stored."""
     if not rows:
         return
-    table = RawEvent.__table__
     dialect = connection.dialect.name
     if dialect == "postgresql":
-        statement: Any = postgresql.insert(table).on_conflict_do_nothing(index_elements=["digest"])
+        statement: Any = postgresql.insert(RawEvent).on_conflict_do_nothing(index_elements=["digest"])
     elif dialect == "sqlite":
-        statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=["digest"])
+        statement = sqlite.insert(RawEvent).on_conflict_do_nothing(index_elements=["digest"])
     else:
         raise RuntimeError(f"unsupported database {dialect!r}: use PostgreSQL or SQLite")
     connection.execute(statement, list(rows))
@@ -68,13 +69,21 @@ def load_call_events(connection: Connection, linkedid: str) -> list[AmiMessage]:
     return [message_from_headers(headers) for (headers,) in rows]
 
 
+def load_call_events_with_digests(connection: Connection, linkedid: str) -> list[tuple[str, AmiMessage]]:
+    """Like :func:`load_call_events`, with each event's stored digest."""
+    rows = connection.execute(
+        select(RawEvent.digest, RawEvent.headers).where(RawEvent.linkedid == linkedid).order_by(RawEvent.id)
+    )
+    return [(digest, message_from_headers(headers)) for digest, headers in rows]
+
+
 def unfinished_linkedids(connection: Connection) -> list[str]:
     """Calls with stored events but no call record: in progress when the logger stopped."""
     has_call = exists().where(Call.linkedid == RawEvent.linkedid)
     rows = connection.execute(
         select(RawEvent.linkedid).where(RawEvent.linkedid.is_not(None), ~has_call).distinct()
     )
-    return [linkedid for (linkedid,) in rows]
+    return [linkedid for (linkedid,) in rows if linkedid is not None]
 
 
 def call_exists(connection: Connection, linkedid: str) -> bool:
@@ -82,7 +91,9 @@ def call_exists(connection: Connection, linkedid: str) -> bool:
     return connection.execute(select(Call.id).where(Call.linkedid == linkedid)).first() is not None
 
 
-def replace_calls(connection: Connection, records: Sequence[CallRecord], built_at: datetime | None = None) -> None:
+def replace_calls(
+    connection: Connection, records: Sequence[CallRecord], built_at: datetime | None = None
+) -> None:
     """Store ``records``, replacing any earlier build of the same calls (never two records for one call)."""
     if not records:
         return
@@ -93,7 +104,9 @@ def replace_calls(connection: Connection, records: Sequence[CallRecord], built_a
         connection.execute(delete(table).where(table.call_id.in_(old_ids)))
     connection.execute(delete(Call).where(Call.linkedid.in_(linkedids)))
     rows = [_call_row(record, built_at) for record in records]
-    ids = connection.execute(insert(Call).returning(Call.id, Call.linkedid, sort_by_parameter_order=True), rows)
+    ids = connection.execute(
+        insert(Call).returning(Call.id, Call.linkedid, sort_by_parameter_order=True), rows
+    )
     by_linkedid = {linkedid: call_id for call_id, linkedid in ids}
     _insert_children(connection, records, by_linkedid)
 

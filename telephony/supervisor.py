@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
@@ -26,14 +27,19 @@ class SupervisorOptions:
 class LoggerSupervisor:
     """Runs a :class:`CallLogger` against Asterisk until told to stop."""
 
-    def __init__(self, ami: AmiSettings, logger: CallLogger, options: SupervisorOptions | None = None) -> None:
+    def __init__(
+        self, ami: AmiSettings, logger: CallLogger, options: SupervisorOptions | None = None
+    ) -> None:
         self.ami = ami
         self.logger = logger
         self.options = options or SupervisorOptions()
         self.connections = 0
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Serve until ``stop`` is set. A refused login raises :class:`AmiAuthError` (retrying cannot help)."""
+        """Serve until ``stop`` is set.
+
+        A refused login raises :class:`AmiAuthError`: retrying cannot help.
+        """
         delay = self.ami.reconnect_initial_delay
         while not stop.is_set():
             connection = AmiConnection(self.ami.host, self.ami.port)
@@ -50,6 +56,8 @@ class LoggerSupervisor:
                 log.warning("%s; reconnecting in %.1f s", exc, delay)
             finally:
                 await connection.close()
+                # Whatever arrived before the link died is still the truth: log it.
+                self.logger.handle(connection.take_received())
                 self.logger.flush()
             if not stop.is_set():
                 await _sleep_or_stop(stop, delay * random.uniform(0.8, 1.2))
@@ -100,12 +108,17 @@ class LoggerSupervisor:
         pbx_now = ping.response.timestamp or time.time()
         listing = await connection.simple("CoreShowChannels", timeout)
         live = [item for item in listing.events if item.name == Ev.CORE_SHOW_CHANNEL]
+        # The events that came before the snapshot must be applied before comparing with it;
+        # those that came after describe changes since, and are handled in order afterwards.
+        before = listing.events_before - connection.events_taken
+        self.logger.handle(connection.take_received(before))
         self.logger.flush()
         synthetic = reconcile(self.logger.tracker.open_channels(), live, pbx_now)
         if synthetic:
             log.info(
                 "reconciled after connect: %d channel(s) up, %d change(s) recorded as partly observed",
-                len(live), len(synthetic),
+                len(live),
+                len(synthetic),
             )
             self.logger.handle(synthetic, source="reconcile")
             self.logger.flush(everything_ended=True)
@@ -114,7 +127,5 @@ class LoggerSupervisor:
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    try:
+    with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), seconds)
-    except TimeoutError:
-        pass

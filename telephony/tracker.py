@@ -49,6 +49,7 @@ class ActiveCall:
     ended_at: float | None = None
     last_time: float | None = None
     linkedid_end: bool = False
+    digests: set[str] = field(default_factory=set)
 
 
 class CallTracker:
@@ -80,18 +81,21 @@ class CallTracker:
         uniqueid = event.get(H.UNIQUEID) or event.get(H.CDR_UNIQUEID)
         return self._channel_call.get(uniqueid) if uniqueid else None
 
-    def add(self, event: AmiMessage, linkedid: str) -> ActiveCall:
-        """Record ``event`` (already known to be kept) against its call."""
+    def add(self, event: AmiMessage, linkedid: str, digest: str) -> bool:
+        """Record ``event`` (already known to be kept) against its call; False if it was a repeat."""
         call = self.calls.get(linkedid)
         if call is None:
             call = self.calls[linkedid] = ActiveCall(linkedid)
+        if digest in call.digests:
+            return False  # the same frame again (a replayed stream): already counted
+        call.digests.add(digest)
         call.events.append(event)
         ts = event.timestamp
         if ts is not None:
             call.last_time = ts
             self.pbx_time = ts if self.pbx_time is None else max(self.pbx_time, ts)
         self._follow_channels(event, call, linkedid)
-        return call
+        return True
 
     def _follow_channels(self, event: AmiMessage, call: ActiveCall, linkedid: str) -> None:
         name = event.name
@@ -132,14 +136,18 @@ class CallTracker:
             call
             for call in self.calls.values()
             if call.ended_at is not None
-            and (everything_ended or call.linkedid_end or (now is not None and now >= call.ended_at + self.grace))
+            and (
+                everything_ended
+                or call.linkedid_end
+                or (now is not None and now >= call.ended_at + self.grace)
+            )
         ]
         for call in done:
             del self.calls[call.linkedid]
         return done
 
     def open_channels(self) -> dict[str, tuple[str, str, float | None]]:
-        """Every channel we believe is up: ``{uniqueid: (linkedid, channel, last event time of the call)}``."""
+        """Every channel believed up: ``{uniqueid: (linkedid, channel, last event time of its call)}``."""
         return {
             uniqueid: (call.linkedid, channel, call.last_time)
             for call in self.calls.values()

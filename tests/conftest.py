@@ -41,9 +41,7 @@ def capture(name: str) -> bytes:
     return (CAPTURES / f"{name}.ami").read_bytes()
 
 
-SCENARIOS = sorted(
-    path.stem for path in CAPTURES.glob("*.ami") if not path.stem.startswith("actions")
-)
+SCENARIOS = sorted(path.stem for path in CAPTURES.glob("*.ami") if not path.stem.startswith("actions"))
 
 
 @dataclass
@@ -61,7 +59,7 @@ def _postgres_database() -> Database:
     try:
         with admin.begin() as connection:
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as exc:  # noqa: BLE001  (any failure to reach the server means: skip, saying why)
+    except Exception as exc:
         pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: {type(exc).__name__}: {exc}")
     finally:
         admin.dispose()

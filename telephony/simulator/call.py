@@ -16,6 +16,7 @@ from typing import Any
 from telephony.simulator import events as ev
 from telephony.simulator.model import Agent, Bridge, Chan, Ids, SimConfig
 
+WRAPUP = 3.0  # queues.conf wrapuptime: an agent is not rung again this soon after a call
 # Spacing between consecutive frames of one burst: Asterisk emits a burst within microseconds.
 TICK = 0.000021
 
@@ -33,6 +34,7 @@ class MemberStats:
     paused: bool = False
     paused_reason: str = ""
     busy_with: str = ""
+    free_at: float = 0.0  # end of wrap-up after the last call
 
 
 @dataclass
@@ -86,7 +88,7 @@ class SimContext:
                 "PausedReason": st.paused_reason,
             }
             pairs = ev.member_fields(queue, agent.member_name, agent.interface, penalty, stats)
-            out.append(ev.member_event(event, ts, pairs))
+            out.append(ev.member_event(ts, event, pairs))
         return out
 
     def idle_agents(self, queue: str) -> list[Agent]:
@@ -94,7 +96,9 @@ class SimContext:
         return [
             a
             for a in self.config.members(queue)
-            if a.registered and not self.members[a.extension].paused and not self.members[a.extension].busy_with
+            if a.registered
+            and not self.members[a.extension].paused
+            and not self.members[a.extension].busy_with
         ]
 
 
@@ -199,6 +203,7 @@ class CallSession:
         if took_call:
             st.calls_taken += 1
             st.last_call = int(self.now)
+            st.free_at = self.now + WRAPUP
         st.busy_with = ""
         self.agent_state(agent, 1, "NOT_INUSE")
 
@@ -233,10 +238,18 @@ class CallSession:
     def rtcp(self, c: Chan) -> None:
         """An RTCPSent report (noise that real streams are full of)."""
         packets = max(1, int((self.now - c.created) * 50))
-        self.put(ev.rtcp_sent, c, int(c.uniqueid.split(".")[1]) * 2654435761 & 0xFFFFFFFF, packets, self._rtcp_port)
+        self.put(
+            ev.rtcp_sent, c, int(c.uniqueid.split(".")[1]) * 2654435761 & 0xFFFFFFFF, packets, self._rtcp_port
+        )
+
+    def hangup(self, who: str = "caller") -> None:
+        """``who`` hangs up now, whatever state the call is in (implemented per direction)."""
+        raise NotImplementedError
 
     # ---- end of a channel ---------------------------------------------------------------------
-    def kill(self, c: Chan, cause: int, tech: int | None = None, source: str = "", dialstatus: str = "") -> None:
+    def kill(
+        self, c: Chan, cause: int, tech: int | None = None, source: str = "", dialstatus: str = ""
+    ) -> None:
         """Hangup + CEL HANGUP/CHAN_END for one channel."""
         if not c.alive:
             return
@@ -256,9 +269,17 @@ class CallSession:
         for cb in self.ctx.on_finish:
             cb(self.record)
 
-    def cdr_row(self, src: Chan, dst: Chan | None, start: float, answer: float | None, **kw: str) -> None:
-        """Emit one ``Cdr`` with duration/billsec computed from the given times."""
-        end = self.now
+    def cdr_row(
+        self,
+        src: Chan,
+        dst: Chan | None,
+        start: float,
+        answer: float | None,
+        kw: dict[str, str],
+        end: float | None = None,
+    ) -> None:
+        """Emit one ``Cdr``; duration/billsec are whole seconds from start/answer to ``end`` (now)."""
+        end = self.now if end is None else end
         row = {
             "Source": src.cid_num,
             "CallerID": f'"{src.cid_name}" <{src.cid_num}>',
@@ -275,4 +296,3 @@ class CallSession:
         }
         row.update(kw)
         self.put(ev.cdr, row)
-

@@ -68,23 +68,23 @@ def bridge_fields(b: Bridge) -> Pairs:
     ]
 
 
-def chan_event(event: str, ts: float, c: Chan, extra: Pairs | None = None, priv: str = "call,all") -> bytes:
+def chan_event(ts: float, event: str, c: Chan, extra: Pairs | None = None, priv: str = "call,all") -> bytes:
     """A channel event: head, channel block, event-specific trailing headers."""
     return frame(head(event, priv, ts) + chan_fields(c) + (extra or []))
 
 
 def varset(ts: float, c: Chan, variable: str, value: str) -> bytes:
     """``VarSet`` (inheritable variables keep their ``__`` prefix)."""
-    return chan_event("VarSet", ts, c, [("Variable", variable), ("Value", value)], "dialplan,all")
+    return chan_event(ts, "VarSet", c, [("Variable", variable), ("Value", value)], "dialplan,all")
 
 
 def newexten(ts: float, c: Chan, app: str, data: str) -> bytes:
     """``Newexten`` for the channel's current context/exten/priority."""
     extra = [("Extension", c.exten), ("Application", app), ("AppData", data)]
-    return chan_event("Newexten", ts, c, extra, "dialplan,all")
+    return chan_event(ts, "Newexten", c, extra, "dialplan,all")
 
 
-def dial_event(event: str, ts: float, caller: Chan | None, dest: Chan, tail: Pairs) -> bytes:
+def dial_event(ts: float, event: str, caller: Chan | None, dest: Chan, tail: Pairs) -> bytes:
     """DialBegin/DialState/DialEnd; ``caller`` None gives the Originate first-leg form (Dest* only)."""
     pairs = head(event, "call,all", ts)
     if caller is not None:
@@ -92,12 +92,12 @@ def dial_event(event: str, ts: float, caller: Chan | None, dest: Chan, tail: Pai
     return frame(pairs + chan_fields(dest, "Dest") + tail)
 
 
-def queue_caller(event: str, ts: float, c: Chan, queue: str, tail: Pairs) -> bytes:
+def queue_caller(ts: float, event: str, c: Chan, queue: str, tail: Pairs) -> bytes:
     """QueueCallerJoin / QueueCallerLeave / QueueCallerAbandon."""
-    return chan_event(event, ts, c, [("Queue", queue), *tail], "agent,all")
+    return chan_event(ts, event, c, [("Queue", queue), *tail], "agent,all")
 
 
-def agent_event(event: str, ts: float, caller: Chan, dest: Chan | None, tail: Pairs) -> bytes:
+def agent_event(ts: float, event: str, caller: Chan, dest: Chan | None, tail: Pairs) -> bytes:
     """AgentCalled/Connect/Complete/RingNoAnswer (``dest`` None: the delayed AgentComplete form)."""
     pairs = head(event, "agent,all", ts) + chan_fields(caller)
     if dest is not None:
@@ -105,7 +105,7 @@ def agent_event(event: str, ts: float, caller: Chan, dest: Chan | None, tail: Pa
     return frame(pairs + tail)
 
 
-def bridge_event(event: str, ts: float, b: Bridge, c: Chan | None = None) -> bytes:
+def bridge_event(ts: float, event: str, b: Bridge, c: Chan | None = None) -> bytes:
     """BridgeCreate/Destroy (no channel) and BridgeEnter/Leave (with the channel)."""
     pairs = head(event, "call,all", ts) + bridge_fields(b)
     if c is not None:
@@ -118,7 +118,7 @@ def hangup(ts: float, c: Chan, cause: int, tech_cause: int | None = None) -> byt
     extra = [("Cause", str(cause)), ("Cause-txt", CAUSE_TEXT.get(cause, "Unknown"))]
     if tech_cause is not None:
         extra.append(("TechCause", str(tech_cause)))
-    return chan_event("Hangup", ts, c, extra)
+    return chan_event(ts, "Hangup", c, extra)
 
 
 def hangup_request(ts: float, c: Chan, cause: int | None = None, tech_cause: int | None = None) -> bytes:
@@ -128,20 +128,20 @@ def hangup_request(ts: float, c: Chan, cause: int | None = None, tech_cause: int
         extra.append(("Cause", str(cause)))
         if tech_cause is not None:
             extra.append(("TechCause", str(tech_cause)))
-    return chan_event("HangupRequest", ts, c, extra)
+    return chan_event(ts, "HangupRequest", c, extra)
 
 
 def dtmf(ts: float, c: Chan, digit: str, end_ms: int | None) -> bytes:
     """DTMFBegin (``end_ms`` None) or DTMFEnd (with ``DurationMs``), ``Direction: Received``."""
     if end_ms is None:
-        return chan_event("DTMFBegin", ts, c, [("Digit", digit), ("Direction", "Received")], "dtmf,all")
+        return chan_event(ts, "DTMFBegin", c, [("Digit", digit), ("Direction", "Received")], "dtmf,all")
     extra = [("Digit", digit), ("DurationMs", str(end_ms)), ("Direction", "Received")]
-    return chan_event("DTMFEnd", ts, c, extra, "dtmf,all")
+    return chan_event(ts, "DTMFEnd", c, extra, "dtmf,all")
 
 
 def device_state(ts: float, device: str, state: str) -> bytes:
     """``DeviceStateChange`` (no channel; state by name)."""
-    return frame(head("DeviceStateChange", "call,all", ts) + [("Device", device), ("State", state)])
+    return frame([*head("DeviceStateChange", "call,all", ts), ("Device", device), ("State", state)])
 
 
 def member_fields(queue: str, name: str, iface: str, penalty: int, stats: dict[str, str]) -> Pairs:
@@ -166,17 +166,19 @@ def member_fields(queue: str, name: str, iface: str, penalty: int, stats: dict[s
     ]
 
 
-def member_event(event: str, ts: float, member: Pairs) -> bytes:
+def member_event(ts: float, event: str, member: Pairs) -> bytes:
     """``QueueMemberStatus`` / ``QueueMemberPause``."""
     return frame(head(event, "agent,all", ts) + member)
 
 
-def cel(ts: float, name: str, c: Chan, app: str = "", data: str = "", peer: str = "", extra: str = "") -> bytes:
+def cel(
+    ts: float, name: str, c: Chan, app: str = "", data: str = "", peer: str = "", extra: str = ""
+) -> bytes:
     """``Event: CEL`` with CEL's own spellings (``UniqueID``, ``LinkedID``, ``CallerIDnum``)."""
     ani = c.cid_num if c.state == 6 else ""
     return frame(
-        head("CEL", "call,all", ts)
-        + [
+        [
+            *head("CEL", "call,all", ts),
             ("EventName", name),
             ("AccountCode", c.account),
             ("CallerIDnum", c.cid_num if c.cid_num != "<unknown>" else ""),
@@ -210,10 +212,23 @@ def cel_hangup_extra(cause: int, source: str, dialstatus: str) -> str:
 
 def cdr(ts: float, row: dict[str, str]) -> bytes:
     """``Event: Cdr`` (cdr_manager names); ``row`` maps those names to values."""
-    keys = (
-        "AccountCode Source Destination DestinationContext CallerID Channel DestinationChannel "
-        "LastApplication LastData StartTime AnswerTime EndTime Duration BillableSeconds Disposition"
-    ).split()
+    keys = [
+        "AccountCode",
+        "Source",
+        "Destination",
+        "DestinationContext",
+        "CallerID",
+        "Channel",
+        "DestinationChannel",
+        "LastApplication",
+        "LastData",
+        "StartTime",
+        "AnswerTime",
+        "EndTime",
+        "Duration",
+        "BillableSeconds",
+        "Disposition",
+    ]
     pairs = head("Cdr", "cdr,all", ts) + [(k, row.get(k, "")) for k in keys]
     pairs += [("AMAFlags", "DOCUMENTATION"), ("UniqueID", row["UniqueID"]), ("UserField", row["UserField"])]
     return frame(pairs)
@@ -222,8 +237,8 @@ def cdr(ts: float, row: dict[str, str]) -> bytes:
 def originate_response(ts: float, action_id: str, ok: bool, c: Chan | None, target: dict[str, str]) -> bytes:
     """``OriginateResponse`` (an event carrying a ``Response`` header; Reason 4 = answered)."""
     return frame(
-        head("OriginateResponse", "call,all", ts)
-        + [
+        [
+            *head("OriginateResponse", "call,all", ts),
             ("ActionID", action_id),
             ("Response", "Success" if ok else "Failure"),
             ("Channel", c.name if c else target["channel"]),
@@ -237,11 +252,13 @@ def originate_response(ts: float, action_id: str, ok: bool, c: Chan | None, targ
     )
 
 
-def blind_transfer(ts: float, transferer: Chan, transferee: Chan, b: Bridge, context: str, exten: str) -> bytes:
+def blind_transfer(
+    ts: float, transferer: Chan, transferee: Chan, b: Bridge, context: str, exten: str
+) -> bytes:
     """``BlindTransfer`` (Transferer*/Transferee* blocks, no plain Linkedid)."""
     pairs = [*head("BlindTransfer", "call,all", ts), ("Result", "Success")]
     pairs += chan_fields(transferer, "Transferer") + chan_fields(transferee, "Transferee")
-    pairs += bridge_fields(b) + [("IsExternal", "Yes"), ("Context", context), ("Extension", exten)]
+    pairs += [*bridge_fields(b), ("IsExternal", "Yes"), ("Context", context), ("Extension", exten)]
     return frame(pairs)
 
 
@@ -267,7 +284,7 @@ def rtcp_sent(ts: float, c: Chan, ssrc: int, packets: int, port: int) -> bytes:
         ("Report0LSR", "0"),
         ("Report0DLSR", "0.0000"),
     ]
-    return chan_event("RTCPSent", ts, c, extra, "reporting,all")
+    return chan_event(ts, "RTCPSent", c, extra, "reporting,all")
 
 
 def fully_booted(uptime: int) -> bytes:

@@ -46,6 +46,7 @@ class InboundBase(CallSession):
         self.talking: AgentLeg | None = None
         self.deferred: list[AgentLeg] = []
         self.hold_start: float | None = None
+        self.waiting = False  # True while the caller sits in a queue
         ctx.records.append(self.record)
 
     def ivr_start(self) -> None:
@@ -136,6 +137,7 @@ class InboundBase(CallSession):
         self.put(ev.cel, "STREAM_BEGIN", c, "Queue", data, "", '{"class":"default"}')
         self.put(ev.chan_event, "MusicOnHoldStart", c, [("Class", "default")])
         self.queue_join = self.now
+        self.waiting = True
         self.record.queues.append(q)
 
     def start_mixmonitor(self, c: Chan, name: str) -> None:
@@ -220,7 +222,7 @@ class InboundBase(CallSession):
         self.bridge_up(a, c)
         self.put(ev.varset, c, "BRIDGEPEER", a.name)
         leg.connect, leg.hold_time = self.now, hold
-        self.ringing, self.talking = None, leg
+        self.ringing, self.talking, self.waiting = None, leg, False
         self.record.agents.append(leg.agent.extension)
         self.record.disposition = "answered"
 

@@ -52,7 +52,9 @@ class IvrCall(InboundBase):
         """The caller's phone sends one RFC 4733 digit (DTMFBegin, 180 ms, DTMFEnd)."""
         c = self.caller
         self.put(ev.dtmf, c, digit, None)
-        self.put(ev.cel, "DTMF", c, c.application, c.app_data, "", f'{{"digit":"{digit}","duration_ms":{DTMF_MS}}}')
+        self.put(
+            ev.cel, "DTMF", c, c.application, c.app_data, "", f'{{"digit":"{digit}","duration_ms":{DTMF_MS}}}'
+        )
         self.wait(DTMF_MS / 1000)
         self.put(ev.dtmf, c, digit, DTMF_MS)
         if digit != "#":

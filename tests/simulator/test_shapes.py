@@ -21,7 +21,10 @@ ROOT = Path(__file__).resolve().parents[2]
 def captures_dir() -> Path | None:
     """CALLCENTRE_CAPTURES, tests/fixtures/asterisk or ../shared/asterisk (first that has .ami files)."""
     env = os.environ.get("CALLCENTRE_CAPTURES")
-    for cand in ([Path(env)] if env else []) + [ROOT / "tests/fixtures/asterisk", ROOT.parent / "shared/asterisk"]:
+    for cand in ([Path(env)] if env else []) + [
+        ROOT / "tests/fixtures/asterisk",
+        ROOT.parent / "shared/asterisk",
+    ]:
         if cand.is_dir() and any(cand.glob("*.ami")):
             return cand
     return None
@@ -60,7 +63,9 @@ def scenario_plans() -> list[InboundPlan | OutboundPlan]:
         InboundPlan("0821000005", "Lungile C", main, start=4.0, menu="72", talk=10),
         InboundPlan("0821000006", "Elize N", "0800110999", start=5.0),
         InboundPlan("0821000007", "Hendrik S", faults, start=6.0, transfer=Transfer("blind", "accounts", 5)),
-        InboundPlan("0821000008", "Fatima A", faults, start=7.0, transfer=Transfer("redirect", "accounts", 5)),
+        InboundPlan(
+            "0821000008", "Fatima A", faults, start=7.0, transfer=Transfer("redirect", "accounts", 5)
+        ),
         InboundPlan("0821000009", "Grace M", "0800110200", start=8.0, patience=4.0),
         InboundPlan("0821000010", "Busisiwe N", faults, start=30.0, no_answer_first=True, hangup_by="agent"),
         OutboundPlan("1003", "0831000002", "50100002", "answer", start=60.0),
@@ -94,7 +99,9 @@ def test_list_responses_match_captures(known_shapes: dict[str, set[tuple[str, ..
     chans = engine.live_channels()
     assert len(chans) == 2
     now = cfg.epoch() + 10
-    frames = [rp.core_show_channel(c, "a1", now) for c in chans] + [rp.status_item(c, "a1", now) for c in chans]
+    frames = [rp.core_show_channel(c, "a1", now) for c in chans] + [
+        rp.status_item(c, "a1", now) for c in chans
+    ]
     frames += [rp.queue_params(ctx, "faults", 1, "a1"), *rp.queue_members(ctx, "faults", "a1")]
     frames += [rp.queue_entry("faults", 1, chans[0], 3, "a1"), rp.queue_summary(ctx, "faults", 0, "a1")]
     frames += [rp.list_complete(n, "a1", 2) for n in ("CoreShowChannelsComplete", "QueueStatusComplete")]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import sys
 import tracemalloc
 from collections import Counter
 
+from telephony.simulator.call import CallRecord
 from telephony.simulator.model import SimConfig
 from telephony.simulator.workload import iter_frames, plan_workload, run_offline
 
@@ -58,23 +60,42 @@ def test_agents_never_in_two_calls_and_channels_balanced() -> None:
 
 def test_workload_mix_and_oracle() -> None:
     cfg = SimConfig(start_epoch=1.8e9, seed=3)
-    recs = []
-    cfg_plans = plan_workload(cfg, 200, seed=3)
-    from telephony.simulator.call import SimContext  # noqa: F401  (oracle comes from the context)
+    records: list[CallRecord] = []
+    linkedids = {
+        fields(f)["Linkedid"]
+        for _, f in run_offline(plan_workload(cfg, 200, 3), cfg, records)
+        if b"Event: Newchannel" in f
+    }
+    assert len(records) == 200
+    assert {r.linkedid for r in records} == linkedids
+    dispositions = Counter(r.disposition for r in records)
+    assert dispositions["answered"] > 100
+    assert {"abandoned", "ivr"} <= set(dispositions)
+    assert {r.direction for r in records} == {"inbound", "outbound"}
+    for r in records:
+        assert r.end is not None and r.end >= r.start
+        if r.disposition == "answered":
+            assert r.agents and r.bridged
 
-    for _ in run_offline(cfg_plans, cfg, keep_records=True):
-        pass
-    del recs
-    kinds = Counter(p.__class__.__name__ for p in plan_workload(cfg, 200, seed=3))
-    assert kinds["InboundPlan"] > kinds["OutboundPlan"] > 0
 
-
-def test_iter_frames_memory_is_bounded() -> None:
+def test_iter_frames_peak_memory() -> None:
     tracemalloc.start()
     try:
-        count = sum(1 for _ in iter_frames(10_000, seed=1))
+        count = sum(1 for _ in iter_frames(1_000, seed=1))
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert count > 500_000
-    assert peak < 40 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB"
+    assert count > 50_000
+    assert peak < 8 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB"
+
+
+def test_iter_frames_10k_calls_do_not_grow_memory() -> None:
+    # tracemalloc over 10,000 calls is too slow for CI; count live allocator blocks instead.
+    gen = iter_frames(10_000, seed=2)
+    blocks = []
+    for i, _ in enumerate(gen):
+        if i % 100_000 == 0:
+            blocks.append(sys.getallocatedblocks())
+    assert i > 900_000
+    early = max(blocks[1:3])
+    assert max(blocks[3:]) < early * 1.5 + 20_000, blocks

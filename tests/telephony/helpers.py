@@ -17,7 +17,9 @@ from telephony.service import CallLogger
 from tests.conftest import CAPTURES
 
 
-def replay(engine: Engine, data: bytes, *, chunk: int = 4096, recordings: RecordingLocator | None = None) -> CallLogger:
+def replay(
+    engine: Engine, data: bytes, *, chunk: int = 4096, recordings: RecordingLocator | None = None
+) -> CallLogger:
     """Parse ``data`` in ``chunk``-byte reads, as a socket would deliver it, and log every call."""
     logger = CallLogger(engine, recordings=recordings)
     leftover, discarding = b"", False
@@ -64,7 +66,9 @@ def cdr_rows(scenario: str, folder: Path = CAPTURES) -> list[CdrRow]:
     """Asterisk's own CDR rows shipped beside a capture (times are UTC: the PBX ran in UTC)."""
     with (folder / f"{scenario}.cdr.csv").open(newline="") as stream:
         return [
-            CdrRow(row["uniqueid"], _utc(row["start"]), _utc(row["end"]), row["disposition"], row["dstchannel"])
+            CdrRow(
+                row["uniqueid"], _utc(row["start"]), _utc(row["end"]), row["disposition"], row["dstchannel"]
+            )
             for row in csv.DictReader(stream)
         ]
 

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from telephony.protocol import parse
 from tests.conftest import SCENARIOS, capture
-from tests.telephony.helpers import cdr_rows, replay, stored_calls
+from tests.telephony.helpers import CdrRow, cdr_rows, replay, stored_calls
 
 #: The README's call-centre view of each scenario (dispositions in call start order).
 EXPECTED_DISPOSITIONS = {
@@ -30,9 +30,31 @@ EXPECTED_DISPOSITIONS = {
     "hold": ["answered"],
     # The busy-hour call table, rows 1 to 26.
     "busy_hour": [
-        "answered", "answered", "answered", "answered", "ivr", "answered", "ivr", "answered", "answered",
-        "busy", "abandoned", "answered", "failed", "no_answer", "answered", "answered", "answered",
-        "answered", "answered", "answered", "abandoned", "answered", "answered", "answered", "abandoned",
+        "answered",
+        "answered",
+        "answered",
+        "answered",
+        "ivr",
+        "answered",
+        "ivr",
+        "answered",
+        "answered",
+        "busy",
+        "abandoned",
+        "answered",
+        "failed",
+        "no_answer",
+        "answered",
+        "answered",
+        "answered",
+        "answered",
+        "answered",
+        "answered",
+        "abandoned",
+        "answered",
+        "answered",
+        "answered",
+        "abandoned",
         "congestion",
     ],
 }
@@ -57,9 +79,11 @@ def test_call_records_agree_with_asterisks_cdr(engine: Engine, scenario: str) ->
     replay(engine, capture(scenario))
     calls = stored_calls(engine)
 
-    assert sorted(call.linkedid for call in calls) == sorted(linkedids_in(scenario)), "one record per Linkedid"
+    assert sorted(call.linkedid for call in calls) == sorted(linkedids_in(scenario)), (
+        "one record per Linkedid"
+    )
     by_uniqueid = {leg.uniqueid: call for call in calls for leg in call.legs}
-    rows_by_call: dict[str, list] = defaultdict(list)
+    rows_by_call: dict[str, list[CdrRow]] = defaultdict(list)
     for row in cdr_rows(scenario):
         assert row.uniqueid in by_uniqueid, f"CDR row for {row.uniqueid} matches no call record"
         rows_by_call[by_uniqueid[row.uniqueid].linkedid].append(row)

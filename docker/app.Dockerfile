@@ -1,0 +1,28 @@
+# syntax=docker/dockerfile:1
+#
+# The callcentre Python application (logger, migrations; later the workers and the dashboard).
+# Built from the repository root:  docker build -f docker/app.Dockerfile .
+# (compose.yaml does this; docker/app.Dockerfile.dockerignore keeps .git, .venv, tests ... out.)
+ARG PYTHON_VERSION=3.11
+
+# ---- Build: install the project and its dependencies into a virtualenv ----
+FROM python:${PYTHON_VERSION}-slim-bookworm AS build
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+RUN python -m venv /opt/callcentre
+WORKDIR /src
+COPY . .
+RUN /opt/callcentre/bin/pip install .
+
+# ---- Runtime: the virtualenv only; no source tree, no build tools ----
+FROM python:${PYTHON_VERSION}-slim-bookworm
+# Same GID as the "ccrec" group in asterisk/Dockerfile, which owns the shared recordings volume.
+ARG RECORDINGS_GID=2600
+RUN groupadd --system --gid "$RECORDINGS_GID" ccrec \
+    && useradd --uid 10001 --user-group --groups ccrec --create-home --shell /usr/sbin/nologin callcentre \
+    && install -d -o root -g ccrec -m 2770 /srv/asterisk-rec
+COPY --from=build /opt/callcentre /opt/callcentre
+ENV PATH=/opt/callcentre/bin:$PATH \
+    PYTHONUNBUFFERED=1
+USER callcentre
+WORKDIR /home/callcentre
+CMD ["callcentre", "logger"]

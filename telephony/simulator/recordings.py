@@ -1,0 +1,26 @@
+"""Writing the MixMonitor WAV of a finished call (server and offline player share this)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from telephony.simulator import audio
+from telephony.simulator.call import CallRecord
+from telephony.simulator.model import SimConfig
+
+
+def recording_job(cfg: SimConfig, rec: CallRecord) -> Callable[[], None] | None:
+    """A function that writes ``<recordings_dir>/<Linkedid>.wav`` for ``rec``, or None if not recorded.
+
+    The data are copied now so the job can run later in a worker thread.
+    """
+    directory = cfg.recordings_dir
+    if directory is None or rec.recording is None:
+        return None
+    path = directory / f"{rec.linkedid}.wav"
+    bridged, holds, seed = list(rec.bridged), list(rec.holds), f"{cfg.seed}:{rec.linkedid}"
+
+    def write() -> None:
+        audio.write_wav(path, audio.render_call(bridged, holds, seed))
+
+    return write
