@@ -4,7 +4,7 @@ Main entry points: :class:`Simulator` (asyncio), :class:`SimulatorThread` (sync)
 (CLI), :func:`plan_workload` / :func:`iter_frames` (workloads and benchmarks), and the scenario plans.
 """
 
-from telephony.simulator.call import CallRecord
+from telephony.simulator.call import PlayedCall
 from telephony.simulator.model import Agent, QueueDef, SimConfig
 from telephony.simulator.runner import SimulatorThread, run_simulator
 from telephony.simulator.scenarios import InboundPlan, OutboundPlan, Plan, Transfer
@@ -13,10 +13,10 @@ from telephony.simulator.workload import iter_frames, plan_workload, run_offline
 
 __all__ = [
     "Agent",
-    "CallRecord",
     "InboundPlan",
     "OutboundPlan",
     "Plan",
+    "PlayedCall",
     "QueueDef",
     "SimConfig",
     "Simulator",

@@ -38,7 +38,7 @@ class MemberStats:
 
 
 @dataclass
-class CallRecord:
+class PlayedCall:
     """Test oracle: what one played call was, in call-centre terms."""
 
     linkedid: str
@@ -69,8 +69,8 @@ class SimContext:
             st = MemberStats(login_time=int(epoch) - 3, paused=a.paused, paused_reason=a.paused_reason)
             st.status = 1 if a.registered else 5
             self.members[a.extension] = st
-        self.records: list[CallRecord] = []
-        self.on_finish: list[Callable[[CallRecord], None]] = []
+        self.records: list[PlayedCall] = []
+        self.on_finish: list[Callable[[PlayedCall], None]] = []
 
     def member_frames(self, ts: float, agent: Agent, event: str = "QueueMemberStatus") -> list[bytes]:
         """One QueueMemberStatus (or QueueMemberPause) per queue the agent is a member of."""
@@ -105,14 +105,14 @@ class SimContext:
 class CallSession:
     """Base of a call: clock, frame buffer, channel factory, common bursts."""
 
-    def __init__(self, ctx: SimContext, now: float, record: CallRecord | None = None) -> None:
+    def __init__(self, ctx: SimContext, now: float, record: PlayedCall | None = None) -> None:
         self.ctx = ctx
         self.cfg = ctx.config
         self.now = now
         self.out: list[tuple[float, bytes]] = []
         self.chans: list[Chan] = []
         self.bridge: Bridge | None = None
-        self.record = record or CallRecord("", "", "", "", now)
+        self.record = record or PlayedCall("", "", "", "", now)
         self.finished = False
         self.vars: dict[str, str] = {}  # inheritable (``__``) variables, copied to new legs
         self._rtcp_port = 10000 + 2 * (len(ctx.records) % 5000)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from telephony.simulator import events as ev
-from telephony.simulator.call import CallRecord, CallSession, SimContext
+from telephony.simulator.call import CallSession, PlayedCall, SimContext
 from telephony.simulator.model import Agent, Chan
 
 NOTICE_SECONDS = 2.78  # the recording notice prompt played before queueing
@@ -33,7 +33,7 @@ class InboundBase(CallSession):
     """A caller arriving over the PSTN trunk: arrival, queueing, agents, hold."""
 
     def __init__(self, ctx: SimContext, now: float, did: str, cid_num: str, cid_name: str) -> None:
-        super().__init__(ctx, now, CallRecord("", "inbound", cid_num, did, now))
+        super().__init__(ctx, now, PlayedCall("", "inbound", cid_num, did, now))
         self.caller = self.new_channel(self.cfg.trunk, cid_num, cid_name, None)
         self.record.linkedid = self.caller.linkedid
         self.did = did

@@ -8,7 +8,7 @@ rings the customer, and the ``U()`` subroutine starts MixMonitor on the customer
 from __future__ import annotations
 
 from telephony.simulator import events as ev
-from telephony.simulator.call import CallRecord, CallSession, SimContext
+from telephony.simulator.call import CallSession, PlayedCall, SimContext
 from telephony.simulator.model import UNKNOWN, Agent
 
 # DIALSTATUS, CDR disposition, hangup cause, SIP code of the customer leg per failure outcome.
@@ -33,7 +33,7 @@ class OutboundCall(CallSession):
         action_id: str = "",
         ring_timeout: int | None = None,
     ) -> None:
-        super().__init__(ctx, now, CallRecord("", "outbound", number, number, now))
+        super().__init__(ctx, now, PlayedCall("", "outbound", number, number, now))
         self.agent = agent
         self.number = number
         self.account = account

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from telephony.simulator import audio
-from telephony.simulator.call import CallRecord
+from telephony.simulator.call import PlayedCall
 from telephony.simulator.model import SimConfig
 
 
-def recording_job(cfg: SimConfig, rec: CallRecord) -> Callable[[], None] | None:
+def recording_job(cfg: SimConfig, rec: PlayedCall) -> Callable[[], None] | None:
     """A function that writes ``<recordings_dir>/<Linkedid>.wav`` for ``rec``, or None if not recorded.
 
     The data are copied now so the job can run later in a worker thread.

@@ -9,7 +9,7 @@ from collections.abc import Coroutine, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from telephony.simulator.call import CallRecord
+from telephony.simulator.call import PlayedCall
 from telephony.simulator.model import SimConfig
 from telephony.simulator.scenarios import Plan
 from telephony.simulator.server import OutcomePolicy, Simulator
@@ -66,7 +66,7 @@ class SimulatorThread:
         assert self.sim is not None
         self._call(self.sim.wait_idle(timeout))
 
-    def expected_calls(self) -> list[CallRecord]:
+    def expected_calls(self) -> list[PlayedCall]:
         """The oracle of the calls played so far."""
         assert self.sim is not None
         return self.sim.expected_calls()
@@ -93,7 +93,7 @@ def run_simulator(
     speed: float = 60.0,
     seed: int = 0,
     forever: bool = True,
-) -> list[CallRecord]:
+) -> list[PlayedCall]:
     """Serve AMI and play ``calls`` calls of a realistic hour (compressed ``speed`` times).
 
     With ``forever`` the server keeps running after the workload (until Ctrl-C); returns the oracle.
@@ -108,7 +108,7 @@ def run_simulator(
         recordings_dir=Path(recordings_dir) if recordings_dir else None,
     )
 
-    async def main() -> list[CallRecord]:
+    async def main() -> list[PlayedCall]:
         sim = Simulator(cfg)
         await sim.start()
         try:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from telephony.simulator.actions import dispatch
-from telephony.simulator.call import CallRecord, SimContext
+from telephony.simulator.call import PlayedCall, SimContext
 from telephony.simulator.engine import Engine
 from telephony.simulator.model import SimConfig
 from telephony.simulator.recordings import recording_job
@@ -118,7 +118,7 @@ class Simulator:
 
         await asyncio.wait_for(idle(), timeout)
 
-    def expected_calls(self) -> list[CallRecord]:
+    def expected_calls(self) -> list[PlayedCall]:
         """Oracle: one record per call played (Linkedid, direction, disposition, times, agents)."""
         return list(self.ctx.records)
 
@@ -145,7 +145,7 @@ class Simulator:
                 c.send(data)
 
     # ---- recordings -------------------------------------------------------------------------
-    def _call_finished(self, rec: CallRecord) -> None:
+    def _call_finished(self, rec: PlayedCall) -> None:
         job = recording_job(self.config, rec)
         if job is None:
             return

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from random import Random
 
-from telephony.simulator.call import CallRecord, SimContext
+from telephony.simulator.call import PlayedCall, SimContext
 from telephony.simulator.engine import Engine
 from telephony.simulator.model import SimConfig
 from telephony.simulator.recordings import recording_job
@@ -143,7 +143,7 @@ def plan_workload(cfg: SimConfig, n_calls: int, seed: int, duration: float = 360
 
 
 def run_offline(
-    plans: Iterable[Plan], cfg: SimConfig | None = None, records: list[CallRecord] | None = None
+    plans: Iterable[Plan], cfg: SimConfig | None = None, records: list[PlayedCall] | None = None
 ) -> Iterator[tuple[float, bytes]]:
     """Play plans with no clock and no server, yielding ``(timestamp, frame)`` lazily in order.
 
@@ -174,7 +174,7 @@ def run_offline(
     yield from ((float("inf"), f) for f in engine.pop_frames(float("inf")))
 
 
-def _save(cfg: SimConfig, rec: CallRecord) -> None:
+def _save(cfg: SimConfig, rec: PlayedCall) -> None:
     job = recording_job(cfg, rec)
     if job is not None:
         job()

@@ -6,15 +6,15 @@ import wave
 from array import array
 from pathlib import Path
 
-from telephony.simulator.call import CallRecord
+from telephony.simulator.call import PlayedCall
 from telephony.simulator.model import SimConfig
 from telephony.simulator.scenarios import InboundPlan, OutboundPlan, Plan, Transfer
 from telephony.simulator.workload import run_offline
 
 
-def play(tmp: Path, plans: list[InboundPlan | OutboundPlan]) -> list[CallRecord]:
+def play(tmp: Path, plans: list[InboundPlan | OutboundPlan]) -> list[PlayedCall]:
     cfg = SimConfig(start_epoch=1.8e9, recordings_dir=tmp, recording_prefix="/pbx/rec")
-    records: list[CallRecord] = []
+    records: list[PlayedCall] = []
     for _ in run_offline(plans, cfg, records):
         pass
     return records

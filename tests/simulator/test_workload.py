@@ -7,7 +7,7 @@ import sys
 import tracemalloc
 from collections import Counter
 
-from telephony.simulator.call import CallRecord
+from telephony.simulator.call import PlayedCall
 from telephony.simulator.model import SimConfig
 from telephony.simulator.workload import iter_frames, plan_workload, run_offline
 
@@ -60,7 +60,7 @@ def test_agents_never_in_two_calls_and_channels_balanced() -> None:
 
 def test_workload_mix_and_oracle() -> None:
     cfg = SimConfig(start_epoch=1.8e9, seed=3)
-    records: list[CallRecord] = []
+    records: list[PlayedCall] = []
     linkedids = {
         fields(f)["Linkedid"]
         for _, f in run_offline(plan_workload(cfg, 200, 3), cfg, records)

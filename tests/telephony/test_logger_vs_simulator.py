@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from telephony.protocol import parse
 from telephony.simulator import SimConfig
-from telephony.simulator.call import CallRecord as PlayedCall
+from telephony.simulator.call import PlayedCall
 from telephony.simulator.workload import plan_workload, run_offline
 from tests.telephony.helpers import replay, stored_calls
 
