@@ -29,6 +29,8 @@ class App:
             grace=self.settings.logger.end_grace_seconds,
             build_options=BuildOptions(phone_region=self.settings.phone_region),
             recordings=RecordingLocator(self.settings.recordings_root, self.settings.pbx_recordings_dir),
+            recording_wait_seconds=self.settings.logger.recording_wait_seconds,
+            dead_letter=self.settings.data_dir / "dead-letter.jsonl",
         )
 
     def supervisor(self, logger: CallLogger) -> LoggerSupervisor:

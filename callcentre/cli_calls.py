@@ -14,6 +14,7 @@ from rich.table import Table
 from sqlalchemy import select
 
 from callcentre.cli import CliState, cli, pass_state
+from callcentre.settings import Settings
 from telephony.models import Call
 from telephony.stats import agent_figures, call_backs, queue_figures
 
@@ -128,11 +129,14 @@ def stats(state: CliState, start: str | None, end: str | None, as_json: bool) ->
         }
         click.echo(json.dumps(document, default=str, indent=2))
         return
-    print_stats(Console(), queues, agents, backs, app.settings.queues.service_level_seconds)
+    print_stats(Console(), queues, agents, backs, app.settings)
 
 
-def print_stats(console: Console, queues: list[Any], agents: list[Any], backs: list[Any], sl: float) -> None:
-    """The figures as three tables (also used by the demo)."""
+def print_stats(
+    console: Console, queues: list[Any], agents: list[Any], backs: list[Any], settings: Settings
+) -> None:
+    """The figures as three tables (also used by the demo), times in the configured zone."""
+    sl, zone = settings.queues.service_level_seconds, ZoneInfo(settings.timezone)
     table = Table(title="Queues")
     for heading in ("queue", "offered", "answered", "abandoned", "ASA", "abandon %", f"SL ({sl:g}s)", "AHT"):
         table.add_column(heading, justify="right")
@@ -164,7 +168,7 @@ def print_stats(console: Console, queues: list[Any], agents: list[Any], backs: l
             item.caller_number or "",
             item.caller_name or "",
             item.queue or "",
-            item.abandoned_at.strftime("%Y-%m-%d %H:%M:%S"),
+            item.abandoned_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
             _seconds(item.waited_seconds),
         )
     console.print(callback)

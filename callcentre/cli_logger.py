@@ -83,5 +83,5 @@ def _replay_file(path: Path, call_logger: CallLogger, progress: Progress, task: 
             for error in result.errors:
                 log.warning("%s: skipped a malformed frame: %s", path, error)
             call_logger.handle(result.messages)
-            call_logger.flush()
+            call_logger.flush(wait=False)
             progress.advance(task, len(chunk))

@@ -80,6 +80,8 @@ class LoggerSettings:
     batch_size: int = 500
     #: Seconds between flushes when traffic is light.
     flush_interval: float = 0.5
+    #: Seconds to keep looking for a recording that was not on disk when its call was stored.
+    recording_wait_seconds: float = 60.0
 
 
 @dataclass

@@ -25,10 +25,12 @@ class RawEvent(Base):
     uniqueid: Mapped[str | None] = mapped_column(String(64))
     #: The event's own ``Timestamp`` header (epoch seconds); never the arrival time.
     pbx_time: Mapped[float | None] = mapped_column(Float)
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: When the logger received it (epoch seconds): for diagnosing delays, never for call times.
+    received_at: Mapped[float] = mapped_column(Float)
     #: ``ami`` for Asterisk's events, ``reconcile`` for facts learnt by reconciliation.
     source: Mapped[str] = mapped_column(String(16), default="ami")
-    headers: Mapped[list[list[str]]] = mapped_column(JSON)
+    #: The frame exactly as received (CRLF lines); parsed again for a rebuild.
+    frame: Mapped[str] = mapped_column(Text)
 
 
 class Call(Base):

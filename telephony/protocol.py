@@ -25,6 +25,7 @@ FRAME_END = b"\r\n\r\n"
 LINE_END = b"\r\n"
 FOLLOWS_PREFIX = b"Response: Follows\r\n"
 FOLLOWS_END = b"--END COMMAND--\r\n\r\n"
+NUL = b"\x00"
 #: Largest frame kept in memory; a ``CoreShowChannels`` list item is ~600 bytes,
 #: so anything near this is a broken peer, not a real frame.
 DEFAULT_MAX_FRAME_BYTES = 256 * 1024
@@ -207,6 +208,11 @@ def _frames(
 
 
 def _decode_into(frame: bytes, result: ParseResult) -> None:
+    nul = frame.find(NUL)
+    if nul >= 0:
+        # Valid UTF-8 but never sent by Asterisk, and refused by PostgreSQL text columns.
+        result.errors.append(FrameError(f"NUL byte at byte {nul}", frame))
+        return
     try:
         text = frame.decode("utf-8")
     except UnicodeDecodeError as exc:

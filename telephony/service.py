@@ -13,17 +13,18 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from telephony import store
 from telephony.builder import BuildOptions, build_call
 from telephony.names import Ev, H
 from telephony.protocol import AmiMessage
 from telephony.record import CallRecord
-from telephony.recordings import RecordingLocator
+from telephony.recordings import PendingRecordings, RecordingLocator
 from telephony.tracker import ActiveCall, CallTracker, is_kept
+from telephony.writer import BatchWriter, WriteBatch
 
 log = logging.getLogger(__name__)
 RECENTLY_FINISHED = 10_000
@@ -58,24 +59,30 @@ class CallLogger:
         grace: float = 2.0,
         build_options: BuildOptions | None = None,
         recordings: RecordingLocator | None = None,
+        recording_wait_seconds: float = 60.0,
+        dead_letter: Path | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(tz=UTC),
     ) -> None:
         self.engine = engine
         self.tracker = CallTracker(grace=grace)
         self.options = build_options or BuildOptions()
         self.recordings = recordings
+        self.pending_recordings = (
+            PendingRecordings(recordings, recording_wait_seconds) if recordings else None
+        )
         self.clock = clock
         self.counters = LoggerCounters()
-        self._pending_raw: list[dict[str, Any]] = []
+        self._pending_raw: list[store.RawRow] = []
         self._rebuild: set[str] = set()
         self._finished: OrderedDict[str, None] = OrderedDict()
         self._agent_names: dict[str, str] = {}
         self._warned_no_timestamp = False
+        self.writer = BatchWriter(engine, self._rebuild_from_store, dead_letter=dead_letter)
 
     # -- intake ---------------------------------------------------------------------------------
     def handle(self, messages: Iterable[AmiMessage], source: str = "ami") -> None:
         """Take events (responses and banners are ignored); nothing is written until :meth:`flush`."""
-        received_at = self.clock()
+        received_at = self.clock().timestamp()
         for message in messages:
             if message.kind != "event":
                 continue
@@ -84,7 +91,7 @@ class CallLogger:
                 continue
             self._take(message, received_at, source)
 
-    def _take(self, event: AmiMessage, received_at: datetime, source: str) -> None:
+    def _take(self, event: AmiMessage, received_at: float, source: str) -> None:
         if event.timestamp is None:
             self._warn_no_timestamp()
         self._learn_agent(event)
@@ -97,7 +104,7 @@ class CallLogger:
         if linkedid not in self.tracker.calls and self._is_finished(linkedid, event):
             self._rebuild.add(linkedid)  # a late event of a call already stored
             return
-        self.tracker.add(event, linkedid, row["digest"])
+        self.tracker.add(event, linkedid, row[0])
 
     def _is_finished(self, linkedid: str, event: AmiMessage) -> bool:
         if event.name == Ev.NEWCHANNEL:
@@ -121,26 +128,47 @@ class CallLogger:
             self._warned_no_timestamp = True
 
     # -- output ---------------------------------------------------------------------------------
-    def flush(self, *, everything_ended: bool = False, now: float | None = None) -> FlushStats:
-        """Write pending raw events and every finished call, in one transaction."""
+    def flush(
+        self, *, everything_ended: bool = False, now: float | None = None, wait: bool = True
+    ) -> FlushStats:
+        """Write pending raw events and every finished call, in one transaction.
+
+        With ``wait=False`` the batch is handed to the background writer and the
+        caller goes back to reading; :meth:`wait` (or the next waiting flush) makes sure it landed.
+        """
         finished = self.tracker.pop_finished(now=now, everything_ended=everything_ended)
         rows, self._pending_raw = self._pending_raw, []
         rebuild, self._rebuild = self._rebuild, set()
-        if not rows and not finished and not rebuild:
-            return FlushStats()
-        with self.engine.begin() as connection:
-            store.append_raw(connection, rows)
-            records = [record for call in finished if (record := self._build(call.linkedid, call.events))]
-            for linkedid in rebuild - {call.linkedid for call in finished}:
-                record = self._build(linkedid, store.load_call_events(connection, linkedid))
-                if record is not None:
-                    records.append(record)
-                    self.counters.rebuilt += 1
-            store.replace_calls(connection, records, built_at=self.clock())
+        arrived = self.pending_recordings.arrived() if self.pending_recordings else []
+        records = [record for call in finished if (record := self._build(call.linkedid, call.events))]
+        batch = WriteBatch(
+            rows, records, self.clock(), rebuild - {call.linkedid for call in finished}, arrived
+        )
+        if not batch.empty():
+            self.writer.submit(batch)
         for call in finished:
             self._mark_finished(call)
         self.counters.calls += len(finished)
+        if wait:
+            self.writer.wait()
         return FlushStats(events=len(rows), calls=len(records))
+
+    def wait(self) -> None:
+        """Block until everything flushed so far is in the database."""
+        self.writer.wait()
+
+    def close(self) -> None:
+        """Write what is pending and stop the background writer."""
+        self.writer.close()
+
+    def _rebuild_from_store(self, connection: Connection, linkedids: set[str]) -> list[CallRecord]:
+        records = []
+        for linkedid in sorted(linkedids):
+            record = self._build(linkedid, store.load_call_events(connection, linkedid))
+            if record is not None:
+                records.append(record)
+                self.counters.rebuilt += 1
+        return records
 
     def _build(self, linkedid: str, events: list[AmiMessage]) -> CallRecord | None:
         try:
@@ -155,8 +183,9 @@ class CallLogger:
     def _locate_recording(self, record: CallRecord) -> CallRecord:
         if self.recordings is None or not record.recording_path:
             return record
-        record.recording_status = self.recordings.status(record.recording_path)
-        local = self.recordings.resolve(record.recording_path)
+        reported = record.recording_path
+        record.recording_status = self.recordings.status(reported)
+        local = self.recordings.resolve(reported)
         if record.recording_status == "outside_root":
             log.warning(
                 "call %s: recording path %r is outside the recordings root",
@@ -165,6 +194,8 @@ class CallLogger:
             )
         elif local is not None:
             record.recording_path = str(local)
+        if record.recording_status == "missing" and self.pending_recordings is not None:
+            self.pending_recordings.add(record.linkedid, reported)
         return record
 
     def _mark_finished(self, call: ActiveCall) -> None:

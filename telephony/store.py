@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import json
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict
+from collections.abc import Sequence
+from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, exists, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, delete, exists, insert, select, update
 
 from telephony.models import Call, CallLeg, Hold, QueueVisit, RawEvent, Transfer
 from telephony.names import H
-from telephony.protocol import AmiMessage
+from telephony.protocol import AmiMessage, parse
 from telephony.record import CallRecord
 
 CHILD_TABLES: tuple[type[Any], ...] = (CallLeg, QueueVisit, Hold, Transfer)
@@ -22,59 +20,102 @@ CHILD_TABLES: tuple[type[Any], ...] = (CallLeg, QueueVisit, Hold, Transfer)
 
 def event_digest(event: AmiMessage) -> str:
     """A stable identity for an event: the same frame replayed has the same digest."""
-    payload = event.raw or json.dumps(event.headers).encode()
-    return hashlib.blake2b(payload, digest_size=16).hexdigest()
+    return hashlib.blake2b(frame_bytes(event), digest_size=16).hexdigest()
 
 
-def raw_row(
-    event: AmiMessage, linkedid: str | None, received_at: datetime, source: str = "ami"
-) -> dict[str, Any]:
-    """The ``raw_events`` row for ``event``."""
-    return {
-        "digest": event_digest(event),
-        "event": event.name[:64],
-        "linkedid": linkedid,
-        "uniqueid": event.get(H.UNIQUEID) or event.get(H.CDR_UNIQUEID),
-        "pbx_time": event.timestamp,
-        "received_at": received_at,
-        "source": source,
-        "headers": [list(pair) for pair in event.headers],
-    }
+def frame_bytes(event: AmiMessage) -> bytes:
+    """The frame as received, or rebuilt from its headers for messages made in code."""
+    if event.raw:
+        return event.raw
+    return ("".join(f"{key}: {value}\r\n" for key, value in event.headers) + "\r\n").encode()
 
 
-def append_raw(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert ``rows``, skipping any whose digest is already stored."""
+RAW_COLUMNS = ("digest", "event", "linkedid", "uniqueid", "pbx_time", "received_at", "source", "frame")
+
+
+def raw_row(event: AmiMessage, linkedid: str | None, received_at: float, source: str = "ami") -> RawRow:
+    """The ``raw_events`` row for ``event``, in :data:`RAW_COLUMNS` order."""
+    frame = frame_bytes(event)
+    return (
+        hashlib.blake2b(frame, digest_size=16).hexdigest(),
+        event.name[:64],
+        linkedid,
+        event.get(H.UNIQUEID) or event.get(H.CDR_UNIQUEID),
+        event.timestamp,
+        received_at,
+        source,
+        frame.decode("utf-8"),
+    )
+
+
+RawRow = tuple[str, str, str | None, str | None, float | None, float, str, str]
+
+
+def append_raw(connection: Connection, rows: Sequence[RawRow]) -> None:
+    """Insert ``rows``, skipping any whose digest is already stored.
+
+    Goes straight to the driver: this is the logger's hot path. SQLite takes an
+    ``executemany`` (in-process, cheap per row); PostgreSQL takes the whole batch
+    as one statement over column arrays, one round trip instead of one per row.
+    """
     if not rows:
         return
     dialect = connection.dialect.name
-    if dialect == "postgresql":
-        statement: Any = postgresql.insert(RawEvent).on_conflict_do_nothing(index_elements=["digest"])
-    elif dialect == "sqlite":
-        statement = sqlite.insert(RawEvent).on_conflict_do_nothing(index_elements=["digest"])
+    columns = ", ".join(RAW_COLUMNS)
+    if dialect == "sqlite":
+        marks = ", ".join("?" * len(RAW_COLUMNS))
+        sql = f"INSERT INTO raw_events ({columns}) VALUES ({marks}) ON CONFLICT (digest) DO NOTHING"
+        connection.exec_driver_sql(sql, list(rows))
+    elif dialect == "postgresql":
+        _append_raw_postgresql(connection, rows, columns)
     else:
         raise RuntimeError(f"unsupported database {dialect!r}: use PostgreSQL or SQLite")
-    connection.execute(statement, list(rows))
 
 
-def message_from_headers(headers: Iterable[Sequence[str]]) -> AmiMessage:
-    """Rebuild a message from its stored headers."""
-    return AmiMessage(tuple((str(key), str(value)) for key, value in headers))
+_PG_STAGING = (
+    "CREATE TEMPORARY TABLE IF NOT EXISTS raw_events_incoming (digest varchar(32), event varchar(64), "
+    "linkedid varchar(64), uniqueid varchar(64), pbx_time float8, received_at float8, source varchar(16), "
+    "frame text) ON COMMIT DELETE ROWS"
+)
+
+
+def _append_raw_postgresql(connection: Connection, rows: Sequence[RawRow], columns: str) -> None:
+    """COPY the batch into a session-local staging table, then one INSERT ... SELECT that skips repeats.
+
+    COPY moves rows without per-value Python work; plain COPY cannot skip rows
+    that are already stored, hence the staging table (emptied at each commit).
+    """
+    connection.exec_driver_sql(_PG_STAGING)
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor.copy(f"COPY raw_events_incoming ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+    connection.exec_driver_sql(
+        f"INSERT INTO raw_events ({columns}) SELECT {columns} FROM raw_events_incoming "
+        "ORDER BY ctid ON CONFLICT (digest) DO NOTHING"
+    )
+
+
+def message_from_frame(frame: str) -> AmiMessage:
+    """Parse a stored frame back into a message."""
+    (message,) = parse(frame.encode("utf-8")).messages
+    return message
 
 
 def load_call_events(connection: Connection, linkedid: str) -> list[AmiMessage]:
     """Every stored event of one call, in arrival order."""
     rows = connection.execute(
-        select(RawEvent.headers).where(RawEvent.linkedid == linkedid).order_by(RawEvent.id)
+        select(RawEvent.frame).where(RawEvent.linkedid == linkedid).order_by(RawEvent.id)
     )
-    return [message_from_headers(headers) for (headers,) in rows]
+    return [message_from_frame(frame) for (frame,) in rows]
 
 
 def load_call_events_with_digests(connection: Connection, linkedid: str) -> list[tuple[str, AmiMessage]]:
     """Like :func:`load_call_events`, with each event's stored digest."""
     rows = connection.execute(
-        select(RawEvent.digest, RawEvent.headers).where(RawEvent.linkedid == linkedid).order_by(RawEvent.id)
+        select(RawEvent.digest, RawEvent.frame).where(RawEvent.linkedid == linkedid).order_by(RawEvent.id)
     )
-    return [(digest, message_from_headers(headers)) for digest, headers in rows]
+    return [(digest, message_from_frame(frame)) for digest, frame in rows]
 
 
 def unfinished_linkedids(connection: Connection) -> list[str]:
@@ -98,28 +139,47 @@ def replace_calls(
     if not records:
         return
     built_at = built_at or datetime.now(tz=UTC)
-    linkedids = [record.linkedid for record in records]
-    old_ids = select(Call.id).where(Call.linkedid.in_(linkedids)).scalar_subquery()
-    for table in CHILD_TABLES:
-        connection.execute(delete(table).where(table.call_id.in_(old_ids)))
-    connection.execute(delete(Call).where(Call.linkedid.in_(linkedids)))
+    _delete_calls(connection, [record.linkedid for record in records])
     rows = [_call_row(record, built_at) for record in records]
-    ids = connection.execute(
+    # An executemany with RETURNING: SQLAlchemy sends it as batched multi-row INSERTs ("insertmanyvalues").
+    inserted = connection.execute(
         insert(Call).returning(Call.id, Call.linkedid, sort_by_parameter_order=True), rows
     )
-    by_linkedid = {linkedid: call_id for call_id, linkedid in ids}
-    _insert_children(connection, records, by_linkedid)
+    _insert_children(connection, records, {linkedid: call_id for call_id, linkedid in inserted})
+
+
+def _delete_calls(connection: Connection, linkedids: list[str]) -> None:
+    """Delete earlier builds of these calls, if any (usually none: then it costs one query)."""
+    old_ids = [row[0] for row in connection.execute(select(Call.id).where(Call.linkedid.in_(linkedids)))]
+    if not old_ids:
+        return
+    for table in CHILD_TABLES:
+        connection.execute(delete(table).where(table.call_id.in_(old_ids)))
+    connection.execute(delete(Call).where(Call.id.in_(old_ids)))
+
+
+def set_recording_status(connection: Connection, linkedid: str, status: str) -> None:
+    """Record that a call's recording has turned up (or turned out empty)."""
+    connection.execute(update(Call).where(Call.linkedid == linkedid).values(recording_status=status))
+
+
+_CHILD_FIELDS = frozenset({"legs", "queue_visits", "holds", "transfers"})
+_CALL_FIELDS = tuple(item.name for item in fields(CallRecord) if item.name not in _CHILD_FIELDS)
 
 
 def _call_row(record: CallRecord, built_at: datetime) -> dict[str, Any]:
-    row = {key: value for key, value in asdict(record).items() if key not in _CHILD_FIELDS}
+    # Shallow, unlike dataclasses.asdict, which deep-copies every leg: this runs once per call.
+    row = {name: getattr(record, name) for name in _CALL_FIELDS}
     row["direction"] = record.direction.value
     row["disposition"] = record.disposition.value
     row["built_at"] = built_at
     return row
 
 
-_CHILD_FIELDS = {"legs", "queue_visits", "holds", "transfers"}
+def _shallow(item: Any, call_id: int) -> dict[str, Any]:
+    row = {name.name: getattr(item, name.name) for name in fields(item)}
+    row["call_id"] = call_id
+    return row
 
 
 def _insert_children(connection: Connection, records: Sequence[CallRecord], ids: dict[str, int]) -> None:
@@ -132,7 +192,7 @@ def _insert_children(connection: Connection, records: Sequence[CallRecord], ids:
             (Hold, record.holds),
             (Transfer, record.transfers),
         ):
-            batches[table] += [{**asdict(item), "call_id": call_id} for item in items]
+            batches[table] += [_shallow(item, call_id) for item in items]
     for table, rows in batches.items():
         if rows:
             connection.execute(insert(table), rows)

@@ -76,7 +76,7 @@ class LoggerSupervisor:
                 self.logger.handle(batch)
                 due = time.monotonic() - last_flush >= self.options.flush_interval
                 if due or self.logger.pending_events() >= self.options.batch_size or not batch:
-                    self.logger.flush(now=self._pbx_now(idle=not batch))
+                    self.logger.flush(now=self._pbx_now(idle=not batch), wait=False)
                     last_flush = time.monotonic()
         finally:
             keepalive.cancel()

@@ -93,6 +93,15 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
 
 
 @pytest.fixture
+def postgresql() -> Iterator[Database]:
+    """A migrated schema on the PostgreSQL server only (for behaviour only a server has)."""
+    db = _postgres_database()
+    upgrade(db.engine)
+    yield db
+    _drop_postgres(db)
+
+
+@pytest.fixture
 def engine(database: Database) -> Engine:
     """The engine of :func:`database`."""
     return database.engine

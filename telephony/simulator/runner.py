@@ -66,6 +66,16 @@ class SimulatorThread:
         assert self.sim is not None
         self._call(self.sim.wait_idle(timeout))
 
+    def now(self) -> float:
+        """The simulator's clock (simulated epoch seconds)."""
+        sim = self.sim
+        assert sim is not None
+
+        async def read() -> float:
+            return sim.now()
+
+        return self._call(read(), 10)
+
     def expected_calls(self) -> list[PlayedCall]:
         """The oracle of the calls played so far."""
         assert self.sim is not None

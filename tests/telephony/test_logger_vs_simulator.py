@@ -8,13 +8,18 @@ agents and the queues.
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import Engine
 
 from telephony.protocol import parse
-from telephony.simulator import SimConfig
+from telephony.service import CallLogger
+from telephony.simulator import SimConfig, SimulatorThread
 from telephony.simulator.call import PlayedCall
 from telephony.simulator.workload import plan_workload, run_offline
+from telephony.supervisor import LoggerSupervisor, SupervisorOptions
 from tests.telephony.helpers import replay, stored_calls
+from tests.telephony.test_logger_over_tcp import ami_settings
 
 START = 1795400000.0
 
@@ -49,3 +54,67 @@ def test_an_hour_of_simulated_calls_is_logged_as_the_simulator_played_it(engine:
         assert abs(call.talk_seconds + call.hold_seconds - bridged) < 0.05, where
         assert abs(call.hold_seconds - held) < 0.05, where
         assert not call.partial, where
+
+
+def test_asterisk_dying_mid_way_through_100_calls_loses_and_doubles_nothing(engine: Engine) -> None:
+    """Kill the PBX half-way through 100 calls, start a fresh one on the same port, play 30 more.
+
+    Every call completed before the crash is stored once, whole; calls cut by the
+    crash are stored once, marked partial; every call after the restart is stored once.
+    """
+    first = SimulatorThread(
+        SimConfig(username="callcentre", secret="s3cret", start_epoch=START, speed=200.0, seed=5)
+    )
+    _host, port = first.start()
+    logger = CallLogger(engine, grace=0.5)
+    supervisor = LoggerSupervisor(ami_settings(port), logger, SupervisorOptions(flush_interval=0.05))
+
+    async def scenario() -> tuple[list[PlayedCall], float, list[PlayedCall]]:
+        stop = asyncio.Event()
+        task = asyncio.create_task(supervisor.run(stop))
+        first.play(plan_workload(first.config, 100, seed=5, duration=900.0))
+        while len([call for call in first.expected_calls() if call.end is not None]) < 50:
+            await asyncio.sleep(0.05)
+        crash_time = first.now()
+        played_first = first.expected_calls()
+        await asyncio.to_thread(first.stop)  # a crash: live calls vanish without Hangup events
+        second = SimulatorThread(
+            SimConfig(
+                port=port,
+                username="callcentre",
+                secret="s3cret",
+                start_epoch=crash_time + 120,
+                speed=200.0,
+                seed=6,
+            )
+        )
+        await asyncio.to_thread(second.start)
+        while supervisor.connections < 2:  # the logger is back before the new calls start
+            await asyncio.sleep(0.05)
+        second.play(plan_workload(second.config, 30, seed=6, duration=120.0))
+        await asyncio.to_thread(second.wait_idle, 60)
+        played_second = second.expected_calls()
+        deadline = asyncio.get_running_loop().time() + 30
+        wanted = len(played_first) + len(played_second)
+        while logger.counters.calls < wanted and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.05)
+        stop.set()
+        await task
+        await asyncio.to_thread(second.stop)
+        return played_first, crash_time, played_second
+
+    played_first, crash_time, played_second = asyncio.run(scenario())
+    stored = stored_calls(engine)
+    by_linkedid = {call.linkedid: call for call in stored}
+    assert len(by_linkedid) == len(stored), "a call was stored twice"
+    assert sorted(by_linkedid) == sorted(call.linkedid for call in played_first + played_second)
+    assert supervisor.connections == 2
+    done_before = [call for call in played_first if call.end is not None and call.end < crash_time - 1.0]
+    cut = [call for call in played_first if call.end is None]
+    assert len(done_before) >= 45 and cut, "the crash should fall with calls both done and in progress"
+    for played in done_before + played_second:
+        call = by_linkedid[played.linkedid]
+        assert (call.disposition, call.partial) == (played.disposition, False), played.linkedid
+    for played in cut:
+        call = by_linkedid[played.linkedid]
+        assert call.partial and "not observed" in (call.partial_reason or ""), played.linkedid

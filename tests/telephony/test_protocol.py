@@ -98,6 +98,7 @@ def test_malformed_frames_and_invalid_utf8_are_reported_and_skipped() -> None:
         b"Event: Good1\r\n\r\n"
         b"this line has no colon\r\nEvent: Broken\r\n\r\n"
         b"Event: Bad\xff\xfeBytes\r\n\r\n"
+        b"Event: Nul\x00Byte\r\n\r\n"
         b"Event: Good2\r\n\r\n"
     )
     result = parse(data)
@@ -105,6 +106,7 @@ def test_malformed_frames_and_invalid_utf8_are_reported_and_skipped() -> None:
     reasons = [error.reason for error in result.errors]
     assert reasons[0] == "line is not 'Key: Value'"
     assert reasons[1].startswith("invalid UTF-8 at byte")
+    assert reasons[2] == "NUL byte at byte 10"
 
 
 def test_an_oversized_frame_is_dropped_with_bounded_memory_and_parsing_resumes() -> None:

@@ -81,9 +81,9 @@ def upgrade() -> None:
         sa.Column("linkedid", sa.String(length=64), nullable=True),
         sa.Column("uniqueid", sa.String(length=64), nullable=True),
         sa.Column("pbx_time", sa.Float(), nullable=True),
-        sa.Column("received_at", callcentre.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("received_at", sa.Float(), nullable=False),
         sa.Column("source", sa.String(length=16), nullable=False),
-        sa.Column("headers", sa.JSON(), nullable=False),
+        sa.Column("frame", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_raw_events")),
         sa.UniqueConstraint("digest", name=op.f("uq_raw_events_digest")),
     )

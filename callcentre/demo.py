@@ -1,0 +1,164 @@
+"""``callcentre demo`` and ``callcentre simulator``: the suite on embedded defaults.
+
+The demo starts the built-in Asterisk simulator (real AMI over TCP on a free
+local port), runs the real call logger against it on SQLite, plays an hour of
+a municipal call centre compressed ``--speed`` times, and prints the queue
+figures. Nothing here is special-cased for the demo: the logger does not know
+it is talking to a simulator.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from callcentre.bootstrap import App, build_app
+from callcentre.cli import CliState, cli, pass_state
+from callcentre.cli_calls import print_stats
+from callcentre.db import make_engine, safe_url
+from callcentre.schema import upgrade
+from callcentre.settings import Secret, Settings
+from telephony.service import CallLogger
+from telephony.simulator import SimConfig, SimulatorThread, plan_workload, run_simulator
+from telephony.stats import agent_figures, call_backs, queue_figures
+
+HOUR = 3600.0
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    calls: int
+    speed: float
+    seed: int
+
+
+@cli.command()
+@click.option(
+    "--calls",
+    type=click.IntRange(1, 100_000),
+    default=120,
+    show_default=True,
+    help="Calls in the simulated hour.",
+)
+@click.option(
+    "--speed",
+    type=click.FloatRange(1, 10_000),
+    default=120.0,
+    show_default=True,
+    help="How many times faster than real time the hour plays.",
+)
+@click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same calls.")
+@pass_state
+def demo(state: CliState, calls: int, speed: float, seed: int) -> None:
+    """Run the simulator and the call logger on SQLite, play an hour of calls, show the figures."""
+    settings = _demo_settings(state.settings())
+    engine = make_engine(settings.sqlalchemy_url())
+    upgrade(engine)
+    app = build_app(settings)
+    console = Console()
+    console.print(f"[bold]Demo database:[/] {safe_url(settings.sqlalchemy_url())}")
+    console.print(f"[bold]Recordings:[/] {settings.recordings_root}")
+    began = datetime.now(tz=UTC)
+    logger = _play(app, DemoOptions(calls, speed, seed), console)
+    _report(app, logger, began, console)
+
+
+def _demo_settings(base: Settings) -> Settings:
+    """The demo's own SQLite file and recordings folder, unless a database was named explicitly."""
+    if not base.database_url:
+        base.database_url = Secret(f"sqlite:///{base.data_dir / 'demo.db'}")
+    base.recordings_root = base.data_dir / "demo-recordings"
+    base.recordings_root.mkdir(parents=True, exist_ok=True)
+    base.ami.host, base.ami.port = "127.0.0.1", 0
+    base.ami.username, base.ami.secret = "demo", Secret(secrets.token_urlsafe(16))
+    base.ami.ping_interval = 5.0
+    return base
+
+
+def _play(app: App, options: DemoOptions, console: Console) -> CallLogger:
+    settings = app.settings
+    config = SimConfig(
+        username=settings.ami.username,
+        secret=settings.ami.secret.reveal(),
+        recordings_dir=settings.recordings_root,
+        recording_prefix=settings.pbx_recordings_dir,
+        # The hour that just ended, so today's figures include it.
+        start_epoch=time.time() - HOUR - HOUR / options.speed,
+        speed=options.speed,
+        seed=options.seed,
+    )
+    simulator = SimulatorThread(config)
+    _host, settings.ami.port = simulator.start()
+    logger = app.call_logger()
+    try:
+        simulator.play(plan_workload(config, options.calls, options.seed, duration=HOUR))
+        asyncio.run(_log_until_done(app, logger, simulator, options, console))
+    finally:
+        simulator.stop()
+    return logger
+
+
+async def _log_until_done(
+    app: App, logger: CallLogger, simulator: SimulatorThread, options: DemoOptions, console: Console
+) -> None:
+    stop = asyncio.Event()
+    task = asyncio.create_task(app.supervisor(logger).run(stop))
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console) as progress:
+        bar = progress.add_task(f"calls logged (an hour at {options.speed:g}x)", total=options.calls)
+        while logger.counters.calls < options.calls and not task.done():
+            progress.update(bar, completed=logger.counters.calls)
+            await asyncio.sleep(0.2)
+        progress.update(bar, completed=logger.counters.calls)
+    # The last recordings are written after their calls end, as MixMonitor's post-command does.
+    await asyncio.to_thread(simulator.wait_idle, 60)
+    stop.set()
+    await task  # re-raises a login or connection error instead of hiding it
+
+
+def _report(app: App, logger: CallLogger, began: datetime, console: Console) -> None:
+    start, end = began - timedelta(hours=2), datetime.now(tz=UTC) + timedelta(hours=1)
+    with app.engine.connect() as connection:
+        queues = queue_figures(connection, start, end, app.settings.queues)
+        agents = agent_figures(connection, start, end)
+        backs = call_backs(connection, start, end)
+    print_stats(console, queues, agents, backs, app.settings)
+    counters = logger.counters
+    console.print(
+        f"{counters.received} AMI events received, {counters.kept} stored, {counters.calls} calls recorded."
+    )
+    url = app.settings.sqlalchemy_url()
+    console.print(f"Look closer: [bold]callcentre --database-url {url} calls --limit 20[/]")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=5038, show_default=True)
+@click.option("--username", default="qa", show_default=True)
+@click.option("--secret", default="qa-secret", show_default=True, help="The AMI secret clients must send.")
+@click.option("--recordings", type=click.Path(path_type=Path), help="Folder to write the WAV recordings to.")
+@click.option("--calls", type=int, default=120, show_default=True)
+@click.option("--speed", type=float, default=60.0, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+def simulator(
+    host: str,
+    port: int,
+    username: str,
+    secret: str,
+    recordings: Path | None,
+    calls: int,
+    speed: float,
+    seed: int,
+) -> None:
+    """Serve AMI like Asterisk 22 and play an hour of calls (for trying the logger or a dialer)."""
+    click.echo(f"Asterisk simulator on {host}:{port} (user {username!r}); Ctrl-C to stop")
+    played = run_simulator(host, port, username, secret, recordings, calls, speed, seed, forever=True)
+    click.echo(f"played {len(played)} calls")
