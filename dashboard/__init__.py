@@ -1,0 +1,1 @@
+"""The Streamlit QA dashboard (issue #5)."""

@@ -1,0 +1,1 @@
+"""The IVR: menus as data, a pure menu engine and the SIP endpoint (issue #6)."""

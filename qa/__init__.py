@@ -1,0 +1,1 @@
+"""QA scoring: scorecards, detectors, the scorer and its models (issue #4)."""

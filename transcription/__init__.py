@@ -1,0 +1,1 @@
+"""Transcription: audio preparation, the Vosk engine and the workers (issue #3)."""
