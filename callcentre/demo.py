@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import shutil
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -72,10 +73,14 @@ def demo(state: CliState, calls: int, speed: float, seed: int) -> None:
 
 
 def _demo_settings(base: Settings) -> Settings:
-    """The demo's own SQLite file and recordings folder, unless a database was named explicitly."""
+    """The demo's own SQLite file and recordings folder (started afresh), unless a database was named."""
     if not base.database_url:
-        base.database_url = Secret(f"sqlite:///{base.data_dir / 'demo.db'}")
+        database = base.data_dir / "demo.db"
+        for leftover in (database, database.with_name("demo.db-wal"), database.with_name("demo.db-shm")):
+            leftover.unlink(missing_ok=True)  # each demo shows its own hour, not the sum of every run
+        base.database_url = Secret(f"sqlite:///{database}")
     base.recordings_root = base.data_dir / "demo-recordings"
+    shutil.rmtree(base.recordings_root, ignore_errors=True)
     base.recordings_root.mkdir(parents=True, exist_ok=True)
     base.ami.host, base.ami.port = "127.0.0.1", 0
     base.ami.username, base.ami.secret = "demo", Secret(secrets.token_urlsafe(16))

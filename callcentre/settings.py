@@ -129,7 +129,8 @@ def load_settings(
     """
     env = os.environ if env is None else env
     settings = Settings()
-    path = config_file or _config_path_from(env)
+    data_dir = (overrides or {}).get("data_dir")
+    path = config_file or _config_path_from(env, data_dir)
     if path is not None:
         _apply_file(settings, path)
     _apply_env(settings, env)
@@ -139,10 +140,11 @@ def load_settings(
     return settings
 
 
-def _config_path_from(env: Mapping[str, str]) -> Path | None:
+def _config_path_from(env: Mapping[str, str], data_dir: Path | None) -> Path | None:
     if env.get(ENV_PREFIX + "CONFIG"):
         return Path(env[ENV_PREFIX + "CONFIG"])
-    default = Path(env.get(ENV_PREFIX + "DATA_DIR") or default_data_dir()) / "callcentre.toml"
+    folder = data_dir or env.get(ENV_PREFIX + "DATA_DIR") or default_data_dir()
+    default = Path(folder) / "callcentre.toml"
     return default if default.exists() else None
 
 
@@ -214,12 +216,24 @@ def _coerce(current: Any, value: Any, where: str) -> Any:
         if isinstance(current, bool):
             return _to_bool(value)
         if isinstance(current, int | float | str):
-            return type(current)(value)
+            return _to_scalar(type(current), value)
         if isinstance(current, Path):
             return Path(value).expanduser()
     except (TypeError, ValueError):
         raise SettingsError(f"{where}: expected {type(current).__name__}, got {value!r}") from None
     raise SettingsError(f"{where}: is a section, not a value")
+
+
+def _to_scalar(kind: type, value: Any) -> Any:
+    """Text converts (environment variables are text); other types must already be right.
+
+    A TOML ``port = true`` or ``port = 5038.9`` is a mistake to report, not to round.
+    """
+    if isinstance(value, str) or (kind is float and isinstance(value, int) and not isinstance(value, bool)):
+        return kind(value)
+    if isinstance(value, kind) and not isinstance(value, bool):
+        return value
+    raise ValueError(value)
 
 
 def _to_bool(value: Any) -> bool:

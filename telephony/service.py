@@ -95,7 +95,7 @@ class CallLogger:
         if event.timestamp is None:
             self._warn_no_timestamp()
         self._learn_agent(event)
-        linkedid = self.tracker.linkedid_of(event)
+        linkedid = self.tracker.linkedid_of(event) or self._stored_linkedid(event)
         self.counters.kept += 1
         row = store.raw_row(event, linkedid, received_at, source)
         self._pending_raw.append(row)
@@ -105,6 +105,15 @@ class CallLogger:
             self._rebuild.add(linkedid)  # a late event of a call already stored
             return
         self.tracker.add(event, linkedid, row[0])
+
+    def _stored_linkedid(self, event: AmiMessage) -> str | None:
+        """For a ``Cdr`` (no Linkedid, only its channel) of a call stored before this process started."""
+        uniqueid = event.get(H.CDR_UNIQUEID) or event.get(H.UNIQUEID)
+        if not uniqueid:
+            return None
+        self.writer.wait()  # the call may be in a batch not written yet
+        with self.engine.connect() as connection:
+            return store.linkedid_of_channel(connection, uniqueid)
 
     def _is_finished(self, linkedid: str, event: AmiMessage) -> bool:
         if event.name == Ev.NEWCHANNEL:

@@ -127,6 +127,14 @@ def unfinished_linkedids(connection: Connection) -> list[str]:
     return [linkedid for (linkedid,) in rows if linkedid is not None]
 
 
+def linkedid_of_channel(connection: Connection, uniqueid: str) -> str | None:
+    """The Linkedid of the stored call one of whose legs is the channel ``uniqueid``."""
+    query = (
+        select(Call.linkedid).join(CallLeg, CallLeg.call_id == Call.id).where(CallLeg.uniqueid == uniqueid)
+    )
+    return connection.execute(query.limit(1)).scalar()
+
+
 def call_exists(connection: Connection, linkedid: str) -> bool:
     """Whether a call record for ``linkedid`` is stored."""
     return connection.execute(select(Call.id).where(Call.linkedid == linkedid)).first() is not None
