@@ -177,3 +177,30 @@ def test_call_already_up_when_the_logger_connects_is_recorded_with_its_start_est
     assert call.caller_number == "+27824561234"
     assert abs(call.start_time.timestamp() - (1795350916.2 - 6)) < 0.01
     assert call.end_time is not None and call.talk_seconds > 0
+
+
+def test_a_silent_link_is_detected_by_keep_alive_pings_and_reconnected(
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+
+    async def silent_link() -> None:
+        peer = FakeAsterisk()
+        port = await peer.start()
+        supervisor, _ = new_supervisor(engine, port)
+        stop = asyncio.Event()
+        task = asyncio.create_task(supervisor.run(stop))
+        while supervisor.connections < 1:
+            await asyncio.sleep(0.05)
+        peer.answer_pings = False  # the TCP connection stays open but nothing answers: a dead path
+        while "keep-alive failed" not in caplog.text:
+            await asyncio.sleep(0.05)
+        peer.answer_pings = True
+        while supervisor.connections < 2:
+            await asyncio.sleep(0.05)
+        stop.set()
+        await asyncio.wait_for(task, 10)
+        await peer.stop()
+
+    asyncio.run(asyncio.wait_for(silent_link(), 30))
+    assert "Ping got no answer from 127.0.0.1" in caplog.text
