@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import BigInteger, DateTime, Engine, Integer, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -30,6 +30,10 @@ class Base(DeclarativeBase):
     """Declarative base of every table of the suite."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+#: Primary keys: 64-bit on PostgreSQL, SQLite's rowid INTEGER there (only it autoincrements).
+BigId = BigInteger().with_variant(Integer, "sqlite")
 
 
 class UTCDateTime(TypeDecorator[datetime]):

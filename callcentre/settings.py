@@ -95,6 +95,33 @@ class QueueSettings:
 
 
 @dataclass
+class TranscriptionSettings:
+    """Speech recognition (Vosk) and the transcription workers."""
+
+    #: A Vosk model name (looked up in ``models_dir``) or the path of a model folder.
+    model: str = "vosk-model-small-en-us-0.15"
+    #: Where downloaded models live; empty means ``<data_dir>/models``.
+    models_dir: Path = Path()
+    model_list_url: str = "https://alphacephei.com/vosk/models/model-list.json"
+    #: Which stereo channel carries the agent (MixMonitor option D: the right one).
+    agent_channel: str = "right"
+    #: The language of calls that do not say (the IVR sets CC_LANGUAGE).
+    default_language: str = "en"
+    #: webrtcvad aggressiveness, 0 (keeps most) to 3 (drops most non-speech).
+    vad_aggressiveness: int = 2
+    #: Seconds a worker holds a job between heartbeats before another may take it.
+    lease_seconds: float = 120.0
+    #: Attempts before a job is marked failed for a person to look at.
+    max_attempts: int = 5
+    #: Also write a copy of each recording with the redacted spans silenced.
+    redact_audio: bool = True
+
+    def resolved_models_dir(self, data_dir: Path) -> Path:
+        """``models_dir``, defaulting to ``<data_dir>/models``."""
+        return self.models_dir if str(self.models_dir) not in ("", ".") else data_dir / "models"
+
+
+@dataclass
 class Settings:
     """All settings of the suite."""
 
@@ -111,6 +138,7 @@ class Settings:
     ami: AmiSettings = field(default_factory=AmiSettings)
     logger: LoggerSettings = field(default_factory=LoggerSettings)
     queues: QueueSettings = field(default_factory=QueueSettings)
+    transcription: TranscriptionSettings = field(default_factory=TranscriptionSettings)
 
     def sqlalchemy_url(self) -> str:
         """The database URL to connect to (a secret: never log it)."""

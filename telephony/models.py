@@ -5,12 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from callcentre.db import Base, UTCDateTime
-
-BigId = BigInteger().with_variant(Integer, "sqlite")
+from callcentre.db import Base, BigId, UTCDateTime
 
 
 class RawEvent(Base):

@@ -25,12 +25,15 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
+from callcentre import jobs
 from telephony import store
 from telephony.record import CallRecord
 
 log = logging.getLogger(__name__)
 
 Rebuild = Callable[[Connection, set[str]], list[CallRecord]]
+#: The job the transcription workers take for every recorded call.
+TRANSCRIBE = "transcribe"
 
 
 @dataclass(slots=True)
@@ -123,6 +126,11 @@ class BatchWriter:
             if batch.rebuild:
                 records += self.rebuild(connection, batch.rebuild)
             store.replace_calls(connection, records, built_at=batch.built_at)
+            # In the same transaction: a stored call with a recording always has its job, exactly once.
+            recorded = [record.linkedid for record in records if record.recording_status == "present"]
+            recorded += [linkedid for linkedid, status in batch.arrived if status == "present"]
+            for linkedid in recorded:
+                jobs.enqueue(connection, TRANSCRIBE, linkedid)
 
     def _bury(self, batch: WriteBatch, exc: BaseException) -> None:
         """Keep a batch the database refuses, so its events can be replayed once the cause is fixed."""
