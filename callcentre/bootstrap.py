@@ -9,10 +9,18 @@ from sqlalchemy import Engine
 from callcentre.db import make_engine
 from callcentre.schema import ensure_current
 from callcentre.settings import Settings
+from callcentre.worker import JobHandler, JobRunner
 from telephony.builder import BuildOptions
 from telephony.recordings import RecordingLocator
 from telephony.service import CallLogger
 from telephony.supervisor import LoggerSupervisor, SupervisorOptions
+from transcription.audio import Side
+from transcription.engine import EngineInfo, VoskEngine
+from transcription.job import CallAudio, Recogniser, TranscribeHandler
+from transcription.model_store import ModelMissing, model_language, resolve_model
+from transcription.pipeline import PipelineOptions
+from transcription.result import Segment
+from transcription.script import read_script
 
 
 @dataclass
@@ -39,6 +47,54 @@ class App:
             flush_interval=self.settings.logger.flush_interval, batch_size=self.settings.logger.batch_size
         )
         return LoggerSupervisor(self.settings.ami, logger, options)
+
+    def recogniser(self, *, allow_script: bool = False) -> Recogniser:
+        """The configured Vosk model, loaded (seconds; once per process).
+
+        With ``allow_script`` (the demo), a missing model falls back to the simulator's scripts.
+        """
+        settings = self.settings.transcription
+        try:
+            path = resolve_model(settings.model, settings.resolved_models_dir(self.settings.data_dir))
+        except ModelMissing:
+            if not allow_script:
+                raise
+            return script_recogniser()
+        engine = VoskEngine(path, model_language(path))
+        return Recogniser(engine.info, decode=engine.decode)
+
+    def transcribe_handler(self, recogniser: Recogniser) -> TranscribeHandler:
+        """The ``transcribe`` job handler with this app's settings."""
+        settings = self.settings.transcription
+        options = PipelineOptions(
+            agent_channel=_side(settings.agent_channel), vad_aggressiveness=settings.vad_aggressiveness
+        )
+        return TranscribeHandler(
+            self.engine,
+            recogniser,
+            options=options,
+            default_language=settings.default_language,
+            redacted_dir=self.settings.data_dir / "redacted" if settings.redact_audio else None,
+        )
+
+    def job_runner(self, handlers: list[JobHandler]) -> JobRunner:
+        settings = self.settings.transcription
+        return JobRunner(self.engine, handlers, lease_seconds=settings.lease_seconds)
+
+
+def script_recogniser() -> Recogniser:
+    """Transcripts from the simulator's scripts, stored with engine ``script``."""
+
+    def script(call: CallAudio) -> list[Segment] | None:
+        return read_script(call.recording, "customer" if call.direction == "outbound" else "caller")
+
+    return Recogniser(EngineInfo("script", None, None, 16000), script=script)
+
+
+def _side(value: str) -> Side:
+    if value not in ("left", "right"):
+        raise ValueError(f"transcription.agent_channel must be 'left' or 'right', not {value!r}")
+    return "left" if value == "left" else "right"
 
 
 def build_app(settings: Settings, *, check_schema: bool = True) -> App:

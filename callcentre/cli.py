@@ -102,7 +102,7 @@ def config_show(state: CliState) -> None:
 
 def main() -> None:
     """Console-script entry point."""
-    from callcentre import cli_calls, cli_logger, demo  # noqa: F401  (registers their commands)
+    from callcentre import cli_calls, cli_logger, cli_models, cli_transcribe, demo  # noqa: F401  (registers commands)
 
     try:
         cli(prog_name="callcentre")

@@ -35,9 +35,7 @@ def models() -> None:
 
 
 def _models_dir(settings: Settings) -> Path:
-    folder = settings.transcription.models_dir
-    # An unset models_dir means "inside the data directory", wherever that was configured.
-    return settings.data_dir / "models" if folder == Path() else folder
+    return settings.transcription.resolved_models_dir(settings.data_dir)
 
 
 @models.command("list")
@@ -69,8 +67,9 @@ def models_list(state: CliState, available: bool, obsolete: bool) -> None:
 
 def _installed_table(models_dir: Path, active: Path | None) -> Table:
     table = Table(title=f"Installed Vosk models ({models_dir})")
-    for heading in ("", "name", "language", "path"):
+    for heading in ("", "name", "language"):
         table.add_column(heading)
+    table.add_column("path", overflow="fold")  # whole, so it can be copied
     found = installed_models(models_dir)
     for item in found:
         mark = "*" if active is not None and item.path == active else ""
@@ -126,7 +125,9 @@ def models_download(state: CliState, name: str | None) -> None:
         task = bar.add_task(name, total=None)
 
         def report(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total or None)
+            # Checking the MD5 and unpacking a big model take a while after the last byte.
+            description = f"{name}: checking and unpacking" if total and done >= total else name
+            bar.update(task, completed=done, total=total or None, description=description)
 
         try:
             path = download_model(

@@ -20,16 +20,20 @@ from pathlib import Path
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import select
 
 from callcentre.bootstrap import App, build_app
 from callcentre.cli import CliState, cli, pass_state
 from callcentre.cli_calls import print_stats
+from callcentre.cli_transcribe import drain_with_progress
 from callcentre.db import make_engine, safe_url
 from callcentre.schema import upgrade
 from callcentre.settings import Secret, Settings
 from telephony.service import CallLogger
 from telephony.simulator import SimConfig, SimulatorThread, plan_workload, run_simulator
 from telephony.stats import agent_figures, call_backs, queue_figures
+from transcription.models import Transcript, TranscriptSegment
+from transcription.store import search
 
 HOUR = 3600.0
 
@@ -70,6 +74,7 @@ def demo(state: CliState, calls: int, speed: float, seed: int) -> None:
     began = datetime.now(tz=UTC)
     logger = _play(app, DemoOptions(calls, speed, seed), console)
     _report(app, logger, began, console)
+    _transcribe(app, console)
 
 
 def _demo_settings(base: Settings) -> Settings:
@@ -142,6 +147,38 @@ def _report(app: App, logger: CallLogger, began: datetime, console: Console) -> 
     )
     url = app.settings.sqlalchemy_url()
     console.print(f"Look closer: [bold]callcentre --database-url {url} calls --limit 20[/]")
+
+
+def _transcribe(app: App, console: Console) -> None:
+    """Transcribe the demo's recorded calls in-process, as `callcentre worker` would."""
+    recogniser = app.recogniser(allow_script=True)
+    if recogniser.info.engine == "script":
+        model = app.settings.transcription.model
+        console.print(
+            f"[yellow]The speech model {model!r} is not installed, so the transcripts below are the "
+            f"simulator's scripted words, stored with engine 'script' — not speech recognition.[/] "
+            f"To recognise the audio: callcentre models download {model}"
+        )
+    drain_with_progress(app.job_runner([app.transcribe_handler(recogniser)]), console)
+    with app.engine.connect() as connection:
+        hits = search(connection, "reference number", limit=1)
+        example = hits[0].linkedid if hits else None
+        turns = (
+            connection.execute(
+                select(TranscriptSegment.speaker, TranscriptSegment.start, TranscriptSegment.text)
+                .join(Transcript)
+                .where(Transcript.linkedid == example)
+                .order_by(TranscriptSegment.start)
+            ).all()
+            if example
+            else []
+        )
+    for speaker, start, text in turns[:8]:
+        console.print(f"  {start:6.1f}s [bold]{speaker:>8}[/]: {text}")
+    console.print(
+        "Search every transcript: [bold]callcentre --database-url "
+        f"{app.settings.sqlalchemy_url()} transcripts search 'burst pipe'[/]"
+    )
 
 
 @cli.command()

@@ -165,4 +165,3 @@ class _Heartbeat:
                         return
             except Exception:
                 log.exception("heartbeat for job %d failed", self.claim.id)
-

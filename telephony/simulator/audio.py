@@ -132,8 +132,13 @@ def render_call(
     holds: list[tuple[float, float]],
     seed: int | str,
     synth: UtteranceSynth = synthetic_utterance,
+    utterances: list[tuple[str, float, float]] | None = None,
 ) -> bytes:
-    """Interleaved little-endian stereo PCM for a call's bridged segments (left caller, right agent)."""
+    """Interleaved little-endian stereo PCM for a call's bridged segments (left caller, right agent).
+
+    ``utterances``, when given, receives ``(speaker, start, end)`` in seconds of the recording for
+    every utterance placed, so a script can be laid over them.
+    """
     n = sum(round((e - s) * RATE) for s, e in bridged)
     left, right = array("h", bytes(2 * n)), array("h", bytes(2 * n))
     rng = Random(seed)
@@ -156,6 +161,8 @@ def render_call(
             continue
         utt = synth(voices[speaker], seconds, rng)
         _place(left if speaker == "caller" else right, pos, utt)
+        if utterances is not None:
+            utterances.append((speaker, pos / RATE, min(pos + len(utt), n) / RATE))
         gap = rng.uniform(0.15, 0.8) if rng.random() > 0.12 else -rng.uniform(0.1, 0.4)  # overlap sometimes
         pos += len(utt) + int(gap * RATE)
         speaker = "caller" if speaker == "agent" else "agent"

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from telephony.simulator import audio
 from telephony.simulator.call import PlayedCall
+from telephony.simulator.dialogue import write_script
 from telephony.simulator.model import SimConfig
 
 
@@ -19,8 +20,14 @@ def recording_job(cfg: SimConfig, rec: PlayedCall) -> Callable[[], None] | None:
         return None
     path = directory / f"{rec.linkedid}.wav"
     bridged, holds, seed = list(rec.bridged), list(rec.holds), f"{cfg.seed}:{rec.linkedid}"
+    direction = rec.direction
 
     def write() -> None:
-        audio.write_wav(path, audio.render_call(bridged, holds, seed))
+        utterances: list[tuple[str, float, float]] = []
+        pcm = audio.render_call(bridged, holds, seed, utterances=utterances)
+        if utterances:  # the script first: the WAV appearing is what tells a watcher the call is ready
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_script(path.with_suffix(".script.json"), utterances, direction, seed)
+        audio.write_wav(path, pcm)
 
     return write

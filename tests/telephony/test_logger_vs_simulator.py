@@ -76,8 +76,8 @@ def test_asterisk_dying_mid_way_through_100_calls_loses_and_doubles_nothing(engi
         while len([call for call in first.expected_calls() if call.end is not None]) < 50:
             await asyncio.sleep(0.05)
         crash_time = first.now()
-        played_first = first.expected_calls()
         await asyncio.to_thread(first.stop)  # a crash: live calls vanish without Hangup events
+        played_first = first.expected_calls()  # after the crash: every call that had started
         second = SimulatorThread(
             SimConfig(
                 port=port,
