@@ -109,7 +109,7 @@ class TranscribeHandler:
         self._redact(call, result, segments)
         if not result.segments:
             result.status = HUMAN_REVIEW
-            result.review_reason = (
+            result.review_reason = result.review_reason or (
                 f"no recognisable speech in {result.audio_seconds:.1f} s of audio "
                 f"({result.speech_seconds:.1f} s sounded like speech)"
             )
@@ -124,17 +124,19 @@ class TranscribeHandler:
             "customer" if call.direction == "outbound" else "caller",
         )
         try:
+            result.audio_seconds = probe(call.recording).duration_seconds
             if self.recogniser.script is not None:
                 scripted = self.recogniser.script(call)
                 if scripted is not None:
-                    result.audio_seconds = probe(call.recording).duration_seconds
                     result.speech_seconds = sum(segment.end - segment.start for segment in scripted)
                     return scripted
-            assert self.recogniser.decode is not None, "a recogniser needs a decoder or a script"
+            if self.recogniser.decode is None:
+                result.review_reason = "no speech model is installed and the recording has no script"
+                return []
             audio = transcribe_audio(call.recording, self.recogniser.decode, options)
         except AudioError as exc:
             raise PermanentJobError(str(exc)) from exc
-        result.audio_seconds, result.speech_seconds = audio.audio_seconds, audio.speech_seconds
+        result.speech_seconds = audio.speech_seconds
         return audio.segments
 
     def _redact(self, call: CallAudio, result: TranscriptResult, segments: list[Segment]) -> None:
@@ -150,6 +152,7 @@ class TranscribeHandler:
     def _redacted_audio(self, call: CallAudio, spans: list[SpanRecord]) -> str | None:
         """A copy of the recording with every redacted span silenced (what the dashboard plays)."""
         assert self.redacted_dir is not None
+        self.redacted_dir.mkdir(parents=True, exist_ok=True)
         target = self.redacted_dir / f"{call.linkedid}.wav"
         try:
             silence_spans(call.recording, target, [(span.start, span.end) for span in spans])

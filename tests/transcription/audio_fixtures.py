@@ -139,7 +139,7 @@ def sparse_wav(path: Path, seconds: float, rate: int = 8000, channels: int = 2) 
     return path
 
 
-def espeak_wav(text: str, path: Path, rate: int) -> Pcm:
+def espeak_wav(text: str, path: Path, rate: int, voice: str = "en") -> Pcm:
     """Speak ``text`` with espeak-ng, write it as a mono PCM WAV at ``rate`` and return the samples.
 
     Skips the calling test if espeak-ng is not installed (CI installs it).
@@ -150,7 +150,7 @@ def espeak_wav(text: str, path: Path, rate: int) -> Pcm:
     raw = path.with_suffix(".espeak.wav")
     # Text goes in on stdin so that nothing in it can be read as an option.
     subprocess.run(
-        [binary, "-v", "en", "-s", "160", "-w", str(raw), "--stdin"], input=text.encode(), check=True
+        [binary, "-v", voice, "-s", "160", "-w", str(raw), "--stdin"], input=text.encode(), check=True
     )
     with wave.open(str(raw), "rb") as speech:
         native_rate = speech.getframerate()
