@@ -1,8 +1,10 @@
 """Checks of the Docker deployment in docker/: the Asterisk configuration, compose.yaml and the entrypoint.
 
 No Docker engine is needed. The dialplan is linted with asterisklint, the .conf files and compose.yaml are
-parsed and cross-checked (what the logger needs from Asterisk, what compose passes where), and the
-entrypoint's template rendering is run for real with sh and awk.
+parsed and cross-checked (what the logger needs from Asterisk, what compose passes where: secrets, networks,
+volumes), the app services' environment and commands go through callcentre's own settings loader and CLI
+parser, and the entrypoint's template rendering is run for real with sh and awk. The readers are in
+tests/docker_helpers.py.
 """
 
 from __future__ import annotations
@@ -13,18 +15,30 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-DOCKER = ROOT / "docker"
-ASTERISK = DOCKER / "asterisk"
-ETC = ASTERISK / "etc"
-EXTENSIONS = ETC / "extensions.conf"
-RECORDINGS_DIR = "/srv/asterisk-rec"
+from tests.docker_helpers import (
+    ASTERISK,
+    DOCKER,
+    ETC,
+    EXTENSIONS,
+    RECORDINGS_DIR,
+    ROOT,
+    Step,
+    env_reference,
+    interpolate,
+    load_compose,
+    merge_compose,
+    mounts,
+    parse_callcentre,
+    read_conf,
+    read_dialplan,
+    section,
+    set_variables,
+)
 
 # The AMI classes the logger reads, taken from the "Privilege:" headers of the captures it is built
 # against (shared/asterisk/*.ami): dialplan = VarSet/Newexten (every CC_* variable), call = channels,
@@ -46,111 +60,9 @@ LOGGER_VARIABLES = {
     "CC_QUEUESTATUS",
 }
 EXPECTED_CONTEXTS = {"from-pstn", "cc-queue", "cc-ivr", "cc-outbound", "cc-outbound-answered", "cc-record"}
-SERVICES = {"asterisk", "postgres", "migrate", "logger"}
-
-
-# ---------------------------------------------------------------- readers for Asterisk's .conf syntax
-
-
-def _strip_comment(line: str) -> str:
-    """Drop a ';' comment; '\\;' is an escaped semicolon, not a comment."""
-    match = re.search(r"(?<!\\);", line)
-    return (line[: match.start()] if match else line).strip()
-
-
-@dataclass(frozen=True)
-class Section:
-    name: str
-    templates: str  # what follows the name in brackets, e.g. "!" or "cc-queue-tpl"
-    options: tuple[tuple[str, str], ...]
-
-    def get(self, key: str) -> str | None:
-        return next((value for name, value in self.options if name == key), None)
-
-    def all(self, key: str) -> list[str]:
-        return [value for name, value in self.options if name == key]
-
-
-def read_conf(path: Path) -> list[Section]:
-    sections: list[Section] = []
-    name, templates = "", ""
-    options: list[tuple[str, str]] = []
-    for raw in path.read_text().splitlines():
-        line = _strip_comment(raw)
-        if not line or line.startswith("#"):
-            continue
-        header = re.fullmatch(r"\[([^\]]+)\](?:\(([^)]*)\))?", line)
-        if header:
-            if name:
-                sections.append(Section(name, templates, tuple(options)))
-            name, templates, options = header.group(1), header.group(2) or "", []
-            continue
-        key, _, value = re.split(r"\s*(=>|=)\s*", line, maxsplit=1)
-        options.append((key, value))
-    if name:
-        sections.append(Section(name, templates, tuple(options)))
-    return sections
-
-
-def section(path: Path, name: str) -> Section:
-    matches = [s for s in read_conf(path) if s.name == name]
-    assert len(matches) == 1, f"{path.name}: expected one [{name}], found {len(matches)}"
-    return matches[0]
-
-
-def split_args(text: str) -> list[str]:
-    """Split application arguments at top-level commas (not inside (), {}, [] or quotes)."""
-    parts, depth, quoted, current = [], 0, False, ""
-    for char in text:
-        if char == '"':
-            quoted = not quoted
-        elif not quoted and char in "({[":
-            depth += 1
-        elif not quoted and char in ")}]":
-            depth -= 1
-        elif char == "," and depth == 0 and not quoted:
-            parts.append(current)
-            current = ""
-            continue
-        current += char
-    return [*parts, current]
-
-
-@dataclass(frozen=True)
-class Step:
-    label: str
-    app: str
-    args: list[str]
-
-
-def read_dialplan(path: Path) -> dict[str, dict[str, list[Step]]]:
-    """{context: {extension: [steps in priority order]}} for exten/same lines."""
-    dialplan: dict[str, dict[str, list[Step]]] = {}
-    context, exten = "", ""
-    for raw in path.read_text().splitlines():
-        line = _strip_comment(raw)
-        if header := re.fullmatch(r"\[([^\]]+)\]", line):
-            context = header.group(1)
-            dialplan.setdefault(context, {})
-            continue
-        step = re.fullmatch(r"(exten|same)\s*=>\s*(.*)", line)
-        if not step:
-            continue
-        fields = step.group(2)
-        if step.group(1) == "exten":
-            exten, fields = fields.split(",", 1)
-        priority, command = fields.split(",", 1)
-        label = re.fullmatch(r"\w+(?:\((\w+)\))?", priority)
-        assert label, f"unparsed priority {priority!r}"
-        app, _, args = command.partition("(")
-        dialplan[context].setdefault(exten, []).append(
-            Step(label.group(1) or "", app.strip(), split_args(args[:-1]) if args else [])
-        )
-    return dialplan
-
-
-def set_variables(steps: list[Step]) -> dict[str, str]:
-    return dict(step.args[0].split("=", 1) for step in steps if step.app == "Set")
+SERVICES = {"asterisk", "postgres", "migrate", "models", "logger", "worker"}
+APP_SERVICES = ("migrate", "models", "logger", "worker")  # built from app.Dockerfile
+DATA_DIR = "/var/lib/callcentre"
 
 
 # ---------------------------------------------------------------- asterisklint
@@ -312,24 +224,7 @@ def test_queues_and_agents_the_dialplan_uses_exist(dialplan: dict[str, dict[str,
 
 
 COMPOSE_FILES = ("compose.yaml", "compose.external-asterisk.yaml")
-
-
-def load_compose(name: str) -> dict[str, Any]:
-    yaml = pytest.importorskip("yaml", reason="PyYAML is a dev dependency (pip install -e '.[dev]')")
-
-    def untagged(loader: Any, node: Any) -> Any:
-        """Read Compose's merge tags (!override, !reset) as the plain value they tag."""
-        if isinstance(node, yaml.MappingNode):
-            return loader.construct_mapping(node, deep=True)
-        if isinstance(node, yaml.SequenceNode):
-            return loader.construct_sequence(node, deep=True)
-        return loader.construct_scalar(node)
-
-    loader: Any = type("ComposeLoader", (yaml.SafeLoader,), {})
-    for tag in ("!override", "!reset"):
-        loader.add_constructor(tag, untagged)
-    data: dict[str, Any] = yaml.load((DOCKER / name).read_text(), Loader=loader)
-    return data
+EXTERNAL = "compose.external-asterisk.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -337,10 +232,12 @@ def compose() -> dict[str, Any]:
     return load_compose("compose.yaml")
 
 
-def env_reference(value: str) -> str | None:
-    """'${NAME}', '${NAME:?msg}' or '${NAME:-default}' -> NAME; anything else -> None."""
-    match = re.fullmatch(r"\$\{([A-Z][A-Z0-9_]*)(?::?[-?][^}]*)?\}", str(value))
-    return match.group(1) if match else None
+@pytest.fixture(scope="module", params=[None, EXTERNAL], ids=["bundled-asterisk", "external-asterisk"])
+def stack(request: pytest.FixtureRequest, compose: dict[str, Any]) -> dict[str, Any]:
+    """compose.yaml alone, and merged with the override as `docker compose -f ... -f ...` would."""
+    override: str | None = request.param
+    merged: dict[str, Any] = merge_compose(compose, load_compose(override)) if override else compose
+    return merged
 
 
 def test_compose_runs_exactly_the_stack(compose: dict[str, Any]) -> None:
@@ -357,6 +254,9 @@ def test_every_service_image_or_build_exists(compose: dict[str, Any]) -> None:
         else:
             assert re.fullmatch(r"[\w./-]+:[\w.-]+", service["image"]), f"{name}: unpinned {service['image']}"
     assert compose["services"]["postgres"]["image"] == "postgres:16"
+    app = [compose["services"][name] for name in APP_SERVICES]
+    assert all(s["build"] == app[0]["build"] and s["image"] == app[0]["image"] for s in app)
+    assert app[0]["build"]["dockerfile"] == "docker/app.Dockerfile"
 
 
 def test_logger_takes_the_ami_secret_from_the_environment(compose: dict[str, Any]) -> None:
@@ -370,47 +270,105 @@ def test_logger_takes_the_ami_secret_from_the_environment(compose: dict[str, Any
     assert logger["DATABASE_URL"].startswith("postgresql+psycopg://callcentre:${POSTGRES_PASSWORD")
 
 
-def _interpolate(value: Any) -> str:
-    """Interpolate like compose with a .env that fills in only what is required (${NAME:?...}, ${NAME}):
-    those become a stand-in value, ${NAME:-default} becomes its default."""
+def test_only_asterisk_and_the_logger_get_the_ami_secret(stack: dict[str, Any]) -> None:
+    given = {
+        name
+        for name, service in stack["services"].items()
+        for key, value in service.get("environment", {}).items()
+        if "AMI_SECRET" in key or "AMI_SECRET" in str(value)
+    }
+    assert given == {"asterisk", "logger"}
+    for name in ("worker", "models"):
+        assert not [k for k in stack["services"][name]["environment"] if k.startswith("CALLCENTRE_AMI")]
 
-    def replace(m: re.Match[str]) -> str:
-        return m.group(3) if m.group(2) == "-" and m.group(3) else f"{m.group(1).lower()}-value"
 
-    return re.sub(r"\$\{([A-Z][A-Z0-9_]*)(?::?([-?])([^}]*))?\}", replace, str(value))
-
-
-@pytest.mark.parametrize("override", [None, "compose.external-asterisk.yaml"])
-def test_app_environment_is_accepted_by_callcentre_settings(
-    compose: dict[str, Any], override: str | None
-) -> None:
+def _settings(service: dict[str, Any]) -> Any:
     from callcentre.settings import load_settings
 
-    for name in ("migrate", "logger"):
-        env = dict(compose["services"][name]["environment"])
-        if override:
-            env.update(load_compose(override)["services"].get(name, {}).get("environment", {}))
-        # An unknown CALLCENTRE_* variable is an error there, so a misspelt name can't be silently ignored.
-        settings = load_settings(env={key: _interpolate(value) for key, value in env.items()})
-        assert settings.sqlalchemy_url() == _interpolate(env["DATABASE_URL"])
-        if name == "logger":
-            assert settings.ami.secret.reveal() == "ami_secret-value"
-            assert settings.ami.port == 5038
+    # An unknown CALLCENTRE_* variable is an error there, so a misspelt name can't be silently ignored.
+    return load_settings(env={key: interpolate(value) for key, value in service["environment"].items()})
 
 
-def _mounts(service: dict[str, Any]) -> dict[str, str]:
-    """{container path: named volume} of a service's short-syntax volumes."""
-    return {parts[1]: parts[0] for parts in (str(v).split(":") for v in service.get("volumes", []))}
+def test_app_environment_is_accepted_by_callcentre_settings(stack: dict[str, Any]) -> None:
+    services = stack["services"]
+    settings = {name: _settings(services[name]) for name in APP_SERVICES}
+    for name in ("migrate", "logger", "worker"):
+        assert settings[name].sqlalchemy_url() == interpolate(services[name]["environment"]["DATABASE_URL"])
+    assert settings["logger"].ami.secret.reveal() == "ami_secret-value"
+    assert settings["logger"].ami.port == 5038
+    assert settings["worker"].ami.secret.reveal() == ""
+
+    worker, models = settings["worker"], settings["models"]
+    worker_mounts = mounts(services["worker"])
+    # The worker finds its recordings where the logger stored their paths, and its model where the
+    # models service put it; it writes redacted copies to <data_dir>/redacted (callcentre/bootstrap.py).
+    assert worker.recordings_root == settings["logger"].recordings_root
+    assert worker.pbx_recordings_dir == settings["logger"].pbx_recordings_dir
+    assert str(worker.recordings_root) in worker_mounts
+    for each in (worker, models):
+        assert str(each.data_dir) == DATA_DIR
+        assert str(each.transcription.resolved_models_dir(each.data_dir)) == f"{DATA_DIR}/models"
+    assert str(worker.data_dir / "redacted") in worker_mounts
+    assert f"{DATA_DIR}/models" in mounts(services["models"])
 
 
-def test_recordings_volume_is_shared_by_asterisk_and_the_logger(compose: dict[str, Any]) -> None:
-    services = compose["services"]
-    volume = _mounts(services["asterisk"])[RECORDINGS_DIR]
-    assert _mounts(services["logger"])[RECORDINGS_DIR] == volume
-    assert volume in compose["volumes"]
-    assert services["logger"]["environment"]["CALLCENTRE_RECORDINGS_ROOT"] == RECORDINGS_DIR
+def test_workers_use_the_model_the_models_service_downloads(compose: dict[str, Any]) -> None:
+    from callcentre.settings import TranscriptionSettings
+
+    worker, models = (compose["services"][name]["environment"] for name in ("worker", "models"))
+    assert worker["CALLCENTRE_TRANSCRIPTION_MODEL"] == models["CALLCENTRE_TRANSCRIPTION_MODEL"]
+    assert env_reference(worker["CALLCENTRE_TRANSCRIPTION_MODEL"]) == "TRANSCRIPTION_MODEL"
+    # Unset, it is callcentre's own default.
+    assert interpolate(worker["CALLCENTRE_TRANSCRIPTION_MODEL"]) == TranscriptionSettings().model
+
+
+def test_app_commands_are_callcentre_command_lines(compose: dict[str, Any]) -> None:
+    expected = {"migrate": "db upgrade", "models": "models download", "logger": "logger", "worker": "worker"}
+    parsed = {}
+    for name in APP_SERVICES:
+        command = compose["services"][name]["command"]
+        # Parsed by callcentre's click CLI: an unknown option or a refused value fails here.
+        path, params = parse_callcentre([interpolate(arg) for arg in command])
+        assert path == expected[name], command
+        parsed[name] = params
+    assert parsed["models"] == {"name": None}  # the configured model
+    assert parsed["worker"] == {"processes": 2}
+    assert "${WORKER_PROCESSES:-2}" in compose["services"]["worker"]["command"]
+
+
+def test_recordings_are_shared_by_asterisk_the_logger_and_the_workers(stack: dict[str, Any]) -> None:
+    services = stack["services"]
+    logger, worker = mounts(services["logger"])[RECORDINGS_DIR], mounts(services["worker"])[RECORDINGS_DIR]
+    assert logger == worker and worker.read_only
+    if "asterisk" in services and env_reference(worker.source) is None:
+        asterisk = mounts(services["asterisk"])[RECORDINGS_DIR]
+        assert asterisk.source == worker.source and not asterisk.read_only
+        assert worker.source in stack["volumes"]
+    else:
+        assert env_reference(worker.source) == "EXTERNAL_RECORDINGS_DIR"
+    for name in ("logger", "worker"):
+        environment = services[name]["environment"]
+        assert environment["CALLCENTRE_RECORDINGS_ROOT"] == RECORDINGS_DIR
     # The directory Asterisk names in CC_RECORDING is the dialplan's RECDIR.
-    assert services["logger"]["environment"]["CALLCENTRE_PBX_RECORDINGS_DIR"] == RECORDINGS_DIR
+    assert services["logger"]["environment"]["CALLCENTRE_PBX_RECORDINGS_DIR"] in (
+        RECORDINGS_DIR,
+        "${EXTERNAL_PBX_RECORDINGS_DIR:-/srv/asterisk-rec}",
+    )
+
+
+def test_workers_only_read_recordings_and_models_and_write_redacted_copies(stack: dict[str, Any]) -> None:
+    worker = mounts(stack["services"]["worker"])
+    assert set(worker) == {RECORDINGS_DIR, f"{DATA_DIR}/models", f"{DATA_DIR}/redacted"}
+    assert (worker[f"{DATA_DIR}/models"].source, worker[f"{DATA_DIR}/models"].read_only) == ("models", True)
+    assert (worker[f"{DATA_DIR}/redacted"].source, worker[f"{DATA_DIR}/redacted"].read_only) == (
+        "redacted",
+        False,
+    )
+    models = mounts(stack["services"]["models"])
+    assert {target: (m.source, m.read_only) for target, m in models.items()} == {
+        f"{DATA_DIR}/models": ("models", False)
+    }
+    assert {"models", "redacted"} <= set(stack["volumes"])
 
 
 def test_ami_is_reachable_only_from_the_internal_backend_network(compose: dict[str, Any]) -> None:
@@ -421,8 +379,26 @@ def test_ami_is_reachable_only_from_the_internal_backend_network(compose: dict[s
     backend = compose["networks"]["backend"]
     assert backend["internal"] is True
     assert services["asterisk"]["environment"]["AMI_PERMIT"] == backend["ipam"]["config"][0]["subnet"]
-    for name in ("asterisk", "logger", "postgres", "migrate"):
+    for name in ("asterisk", "logger", "postgres", "migrate", "worker"):
         assert "backend" in services[name]["networks"], name
+
+
+def test_only_the_one_shot_models_service_has_internet_access(stack: dict[str, Any]) -> None:
+    networks, services = stack["networks"], stack["services"]
+    for name, service in services.items():
+        assert set(service["networks"]) <= set(networks), name
+    outside = {
+        name: sorted(n for n in service["networks"] if not networks[n].get("internal"))
+        for name, service in services.items()
+    }
+    expected = {"asterisk": ["sip"], "models": ["egress"]}  # sip: published SIP/RTP ports only
+    if "EXTERNAL_AMI_HOST" in str(services["logger"]):
+        expected["logger"] = ["egress"]  # to reach the external PBX
+    assert {name: nets for name, nets in outside.items() if nets} == expected
+    assert services["models"]["networks"] == ["egress"]  # needs no database
+    assert services["worker"]["networks"] == ["backend"]
+    assert services["models"]["restart"] == "no"
+    assert "ports" not in services["models"] and "ports" not in services["worker"]
 
 
 def test_rtp_ports_published_are_the_ones_asterisk_uses(compose: dict[str, Any]) -> None:
@@ -436,14 +412,28 @@ def test_rtp_ports_published_are_the_ones_asterisk_uses(compose: dict[str, Any])
     )
 
 
-def test_logger_starts_after_a_successful_migration(compose: dict[str, Any]) -> None:
-    services = compose["services"]
-    assert services["migrate"]["command"] == ["callcentre", "db", "upgrade"]
-    assert services["logger"]["command"] == ["callcentre", "logger"]
-    assert services["logger"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
-    assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
+def _seconds(duration: str) -> int:
+    assert re.fullmatch(r"(\d+[hms])+", duration), duration
+    return sum(
+        int(n) * {"h": 3600, "m": 60, "s": 1}[unit] for n, unit in re.findall(r"(\d+)([hms])", duration)
+    )
+
+
+def test_services_start_in_order_and_workers_stop_gracefully(stack: dict[str, Any]) -> None:
+    services = stack["services"]
+    done = {"condition": "service_completed_successfully"}
+    assert services["migrate"]["depends_on"] == {"postgres": {"condition": "service_healthy"}}
     assert services["postgres"]["healthcheck"]["test"]
-    database_urls = {services[name]["environment"]["DATABASE_URL"] for name in ("migrate", "logger")}
+    assert services["logger"]["depends_on"]["migrate"] == done
+    assert services["worker"]["depends_on"] == {"migrate": done, "models": done}
+    assert "depends_on" not in services["models"]
+    assert {services[name]["restart"] for name in ("logger", "worker")} == {"unless-stopped"}
+    assert {services[name]["restart"] for name in ("migrate", "models")} == {"no"}
+    # SIGTERM lets each worker process finish the job in hand before Docker's SIGKILL.
+    assert _seconds(services["worker"]["stop_grace_period"]) >= 60
+    database_urls = {
+        services[name]["environment"]["DATABASE_URL"] for name in ("migrate", "logger", "worker")
+    }
     assert len(database_urls) == 1, database_urls
 
 
@@ -455,28 +445,30 @@ def test_env_example_lists_exactly_the_variables_compose_uses() -> None:
         if not line.lstrip().startswith("#")
         for name in re.findall(r"\$\{([A-Z][A-Z0-9_]*)", line)
     }
-    listed = dict(
-        line.split("=", 1)
-        for line in (DOCKER / ".env.example").read_text().splitlines()
-        if line and not line.startswith("#")
-    )
+    lines = (DOCKER / ".env.example").read_text().splitlines()
+    listed = dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
     assert set(listed) == used, f"missing: {sorted(used - set(listed))}, unused: {sorted(set(listed) - used)}"
     assert not any(listed.values()), "the example must not carry values: secrets go in docker/.env only"
+    for name in ("TRANSCRIPTION_MODEL", "WORKER_PROCESSES"):  # explained, not just listed
+        assert lines[lines.index(f"{name}=") - 1].startswith("# "), name
 
 
-def test_external_asterisk_override_replaces_only_the_bundled_pbx() -> None:
-    override = load_compose("compose.external-asterisk.yaml")
-    assert set(override["services"]) == {"logger"}
+def test_external_asterisk_override_replaces_only_the_bundled_pbx(compose: dict[str, Any]) -> None:
+    override = load_compose(EXTERNAL)
+    assert set(override["services"]) == {"logger", "worker"}
     logger = override["services"]["logger"]
     assert set(logger["depends_on"]) == {"migrate"}
     assert env_reference(logger["environment"]["CALLCENTRE_AMI_HOST"]) == "EXTERNAL_AMI_HOST"
     assert "CALLCENTRE_AMI_SECRET" not in logger["environment"]  # still AMI_SECRET, from compose.yaml
-    (source,) = [v.removesuffix(f":{RECORDINGS_DIR}:ro") for v in logger["volumes"]]
-    assert env_reference(source) == "EXTERNAL_RECORDINGS_DIR"
-    assert "backend" in logger["networks"]
-    assert any(
-        not override["networks"].get(n, {}).get("internal") for n in logger["networks"] if n != "backend"
-    )
+    for name in ("logger", "worker"):
+        (source,) = [v.removesuffix(f":{RECORDINGS_DIR}:ro") for v in override["services"][name]["volumes"]]
+        assert env_reference(source) == "EXTERNAL_RECORDINGS_DIR", name
+    # Everything else of the worker (model, redacted copies, network, start order) is compose.yaml's.
+    assert set(override["services"]["worker"]) == {"environment", "volumes"}
+    assert set(override["services"]["worker"]["environment"]) == {"CALLCENTRE_PBX_RECORDINGS_DIR"}
+    merged = merge_compose(compose, override)
+    assert "backend" in merged["services"]["logger"]["networks"]
+    assert merged["services"]["worker"]["depends_on"] == compose["services"]["worker"]["depends_on"]
 
 
 def test_compose_provides_every_variable_the_asterisk_templates_need(compose: dict[str, Any]) -> None:
@@ -498,6 +490,25 @@ def test_images_share_the_recordings_group_and_the_logger_runs_unprivileged() ->
     assert gids[0] == gids[1] and len(gids[0]) == 1, gids
     assert re.search(r"^USER callcentre$", app, re.M)
     assert "pip install ." in app
+
+
+def test_app_image_prepares_the_data_volumes_for_its_unprivileged_user(compose: dict[str, Any]) -> None:
+    app = re.sub(r"\\\n\s*", " ", (DOCKER / "app.Dockerfile").read_text())  # join continued lines
+    owned = {
+        path
+        for found in re.findall(r"install -d -o callcentre -g callcentre(?: -m 0?7[0-7]0)?((?: +/\S+)+)", app)
+        for path in found.split()
+    }
+    assert app.index("install -d -o callcentre") < app.index("USER callcentre")
+    # An empty named volume copies the image's directory, owner included: without it, it would be root's.
+    mounted = {
+        target
+        for name in APP_SERVICES
+        for target, mount in mounts(compose["services"][name]).items()
+        if mount.source in compose["volumes"] and target != RECORDINGS_DIR  # recordings: Asterisk's, ccrec
+    }
+    assert mounted == {f"{DATA_DIR}/models", f"{DATA_DIR}/redacted"}
+    assert {DATA_DIR, *mounted} <= owned, owned
 
 
 def test_asterisk_image_is_a_pinned_distribution_package_with_sox() -> None:
