@@ -151,15 +151,8 @@ class AmiConnection:
         if first is None:
             self._events.put_nowait(None)  # keep the end marker for the next caller
             return None
-        items = [first]
-        while len(items) < limit and not self._events.empty():
-            item = self._events.get_nowait()
-            if item is None:
-                self._events.put_nowait(None)
-                break
-            items.append(item)
-        self.events_taken += len(items)
-        return items
+        self.events_taken += 1
+        return [first, *self.take_received(limit - 1)]
 
     def take_received(self, limit: int | None = None) -> list[AmiMessage]:
         """Events already received and not yet taken (at most ``limit``), without waiting.
