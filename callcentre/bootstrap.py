@@ -61,7 +61,7 @@ class App:
                 raise
             return script_recogniser()
         engine = VoskEngine(path, model_language(path))
-        return Recogniser(engine.info, decode=engine.decode)
+        return Recogniser(engine.info, new_decoder=engine.decoder)
 
     def transcribe_handler(self, recogniser: Recogniser) -> TranscribeHandler:
         """The ``transcribe`` job handler with this app's settings."""

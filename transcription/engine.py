@@ -9,6 +9,7 @@ are shifted by the segment's place in the recording.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,16 +49,34 @@ class VoskEngine:
         )
 
     def decode(self, pcm: npt.NDArray[np.int16], offset: float) -> list[Word]:
-        """The words in one stretch of mono audio at the engine's rate; times from the recording's start."""
+        """The words in one stretch of mono audio, with a recogniser of its own (raw, whole-file decoding)."""
+        return self.decoder()(pcm, offset)
+
+    def decoder(self) -> Callable[[npt.NDArray[np.int16], float], list[Word]]:
+        """A decoder for one party's stream: speech segments fed in order to one recogniser.
+
+        One recogniser per stream, not per segment: a fresh one starts its speaker adaptation
+        (i-vector) from nothing and decodes the same speech about twice as slowly. Vosk keeps
+        counting time over all the audio fed to it, so each segment's words are shifted from
+        "time fed so far" to the segment's place in the recording.
+        """
         recogniser = self._vosk.KaldiRecognizer(self.model, self.info.sample_rate)
         recogniser.SetWords(True)
-        words: list[Word] = []
-        data = np.ascontiguousarray(pcm, dtype="<i2")
-        for start in range(0, len(data), FEED_SAMPLES):
-            if recogniser.AcceptWaveform(data[start : start + FEED_SAMPLES].tobytes()):
-                words += _words(recogniser.Result(), offset)
-        words += _words(recogniser.FinalResult(), offset)
-        return words
+        fed = 0.0
+
+        def decode(pcm: npt.NDArray[np.int16], offset: float) -> list[Word]:
+            nonlocal fed
+            shift = offset - fed
+            words: list[Word] = []
+            data = np.ascontiguousarray(pcm, dtype="<i2")
+            for start in range(0, len(data), FEED_SAMPLES):
+                if recogniser.AcceptWaveform(data[start : start + FEED_SAMPLES].tobytes()):
+                    words += _words(recogniser.Result(), shift)
+            words += _words(recogniser.FinalResult(), shift)
+            fed += len(data) / self.info.sample_rate
+            return words
+
+        return decode
 
 
 def _words(result_json: str, offset: float) -> list[Word]:

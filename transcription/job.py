@@ -22,7 +22,7 @@ from telephony.models import Call
 from transcription import store
 from transcription.audio import AudioError, probe
 from transcription.engine import EngineInfo
-from transcription.pipeline import Decode, PipelineOptions, transcribe_audio
+from transcription.pipeline import NewDecoder, PipelineOptions, transcribe_audio
 from transcription.redact_audio import UnsupportedWav, silence_spans
 from transcription.redaction import RedactionRules, redact_words
 from transcription.result import DONE, HUMAN_REVIEW, Segment, SpanRecord, TranscriptResult
@@ -46,7 +46,7 @@ class Recogniser:
     """A decoder and what it is (``script`` engines come with their own segments instead)."""
 
     info: EngineInfo
-    decode: Decode | None = None
+    new_decoder: NewDecoder | None = None
     script: Callable[[CallAudio], list[Segment] | None] | None = None
 
 
@@ -130,10 +130,10 @@ class TranscribeHandler:
                 if scripted is not None:
                     result.speech_seconds = sum(segment.end - segment.start for segment in scripted)
                     return scripted
-            if self.recogniser.decode is None:
+            if self.recogniser.new_decoder is None:
                 result.review_reason = "no speech model is installed and the recording has no script"
                 return []
-            audio = transcribe_audio(call.recording, self.recogniser.decode, options)
+            audio = transcribe_audio(call.recording, self.recogniser.new_decoder, options)
         except AudioError as exc:
             raise PermanentJobError(str(exc)) from exc
         result.speech_seconds = audio.speech_seconds

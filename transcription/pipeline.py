@@ -22,6 +22,8 @@ from transcription.result import Segment
 from transcription.vad import SpeechTracker
 
 Decode = Callable[[npt.NDArray[np.int16], float], list[Word]]
+#: Makes a decoder for one party's stream (one recogniser per party, reused across its segments).
+NewDecoder = Callable[[], Decode]
 #: A speech segment is cut here even without a pause (bounds memory and the recogniser's work).
 MAX_SEGMENT_SECONDS = 120.0
 
@@ -86,7 +88,9 @@ class _PartyDecoder:
             self.buffer_start = keep_from
 
 
-def transcribe_audio(path: Path, decode: Decode, options: PipelineOptions | None = None) -> PartyAudio:
+def transcribe_audio(
+    path: Path, new_decoder: NewDecoder, options: PipelineOptions | None = None
+) -> PartyAudio:
     """Every party's speech in the recording at ``path``, decoded; segments in time order."""
     options = options or PipelineOptions()
     info = probe(path)
@@ -96,7 +100,7 @@ def transcribe_audio(path: Path, decode: Decode, options: PipelineOptions | None
         for party, pcm in parties.items():
             if party not in decoders:
                 decoders[party] = _PartyDecoder(
-                    names[party], decode, options.sample_rate, options.vad_aggressiveness
+                    names[party], new_decoder(), options.sample_rate, options.vad_aggressiveness
                 )
             decoders[party].feed(pcm)
     result = PartyAudio(audio_seconds=info.duration_seconds)

@@ -55,7 +55,7 @@ def test_every_recorded_call_is_transcribed_once_and_queued_for_scoring(
     logged_calls(engine, tmp_path)
     assert job_states(engine) == {(TRANSCRIBE, jobs.QUEUED): 2}, "the empty (abandoned) recording has no job"
     handler = TranscribeHandler(
-        engine, Recogniser(korean_vosk.info, decode=korean_vosk.decode), default_language="ko"
+        engine, Recogniser(korean_vosk.info, new_decoder=korean_vosk.decoder), default_language="ko"
     )
     JobRunner(engine, [handler]).run(drain=True)
     assert job_states(engine) == {(TRANSCRIBE, jobs.DONE): 2, (SCORE, jobs.QUEUED): 2}
