@@ -56,15 +56,23 @@ def worker(state: CliState, processes: int) -> None:
     signal.signal(signal.SIGTERM, forward)
     for child in children:
         child.join()
+    failed = [child.name for child in children if child.exitcode not in (0, -signal.SIGTERM)]
+    if failed:
+        names = ", ".join(failed)
+        raise click.ClickException(f"worker process(es) {names} stopped with an error (see above)")
 
 
 def _work(config_file: Path | None, overrides: dict[str, Any]) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(processName)s: %(message)s")
-    app = CliState(config_file, overrides).app()
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
+        app = CliState(config_file, overrides).app()
         recogniser = app.recogniser()
-    except ModelMissing as exc:
-        raise click.ClickException(str(exc)) from None
+    except (ModelMissing, click.ClickException) as exc:
+        # Also in a child process, where no click context would print it: say it and exit non-zero.
+        message = exc.format_message() if isinstance(exc, click.ClickException) else str(exc)
+        click.echo(f"Error: {message}", err=True)
+        raise SystemExit(2) from None
     runner = app.job_runner([app.transcribe_handler(recogniser)])
     signal.signal(signal.SIGTERM, lambda _signum, _frame: runner.stop.set())
     log.info("worker %s ready (%s %s)", runner.worker, recogniser.info.engine, recogniser.info.model)
