@@ -8,6 +8,7 @@ A :class:`CallSession` owns the channels of one call (one Linkedid) and appends
 from __future__ import annotations
 
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from random import Random
@@ -102,7 +103,7 @@ class SimContext:
         ]
 
 
-class CallSession:
+class CallSession(ABC):
     """Base of a call: clock, frame buffer, channel factory, common bursts."""
 
     def __init__(self, ctx: SimContext, now: float, record: PlayedCall | None = None) -> None:
@@ -242,9 +243,9 @@ class CallSession:
             ev.rtcp_sent, c, int(c.uniqueid.split(".")[1]) * 2654435761 & 0xFFFFFFFF, packets, self._rtcp_port
         )
 
+    @abstractmethod
     def hangup(self, who: str = "caller") -> None:
-        """``who`` hangs up now, whatever state the call is in (implemented per direction)."""
-        raise NotImplementedError
+        """``who`` hangs up now, whatever state the call is in (each direction has its own)."""
 
     # ---- end of a channel ---------------------------------------------------------------------
     def kill(

@@ -7,6 +7,7 @@ The scenario layer decides the pauses between phases.
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from dataclasses import dataclass
 
 from telephony.simulator import events as ev
@@ -49,9 +50,9 @@ class InboundBase(CallSession):
         self.waiting = False  # True while the caller sits in a queue
         ctx.records.append(self.record)
 
+    @abstractmethod
     def ivr_start(self) -> None:
-        """Enter the main-number IVR (implemented by the IVR layer)."""
-        raise NotImplementedError
+        """Enter the main-number IVR (the IVR layer, ivr.py, does this)."""
 
     # ---- arrival ----------------------------------------------------------------------------
     def arrive(self) -> str:
