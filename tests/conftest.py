@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,20 +77,29 @@ def _drop_postgres(database: Database) -> None:
     admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    """An empty, migrated database: a SQLite file, and a fresh schema on the PostgreSQL server."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'test.db'}"
+@contextmanager
+def unmigrated_database(kind: str, folder: Path) -> Iterator[Database]:
+    """A database with no tables (a SQLite file in ``folder``, or a fresh server schema), dropped after."""
+    if kind == "sqlite":
+        url = f"sqlite:///{folder / 'test.db'}"
         db = Database(make_engine(url), url, "sqlite")
     else:
         db = _postgres_database()
-    upgrade(db.engine)
-    yield db
-    if db.kind == "postgresql":
-        _drop_postgres(db)
-    else:
-        db.engine.dispose()
+    try:
+        yield db
+    finally:
+        if db.kind == "postgresql":
+            _drop_postgres(db)
+        else:
+            db.engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """An empty, migrated database: a SQLite file, and a fresh schema on the PostgreSQL server."""
+    with unmigrated_database(request.param, tmp_path) as db:
+        upgrade(db.engine)
+        yield db
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 
 from callcentre.db import make_engine
 from callcentre.schema import SchemaOutOfDate, current_revision, ensure_current, head_revision, upgrade
-from tests.conftest import CAPTURES, Database, _drop_postgres, _postgres_database
+from tests.conftest import CAPTURES, Database, unmigrated_database
 from tests.test_cli import run
 
 FIX = "callcentre db upgrade"
@@ -20,16 +20,8 @@ FIX = "callcentre db upgrade"
 @pytest.fixture(params=["sqlite", "postgresql"])
 def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """A database with no tables at all (the shared ``database`` fixture is already migrated)."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'empty.db'}"
-        database = Database(make_engine(url), url, "sqlite")
-    else:
-        database = _postgres_database()
-    yield database
-    if database.kind == "postgresql":
-        _drop_postgres(database)
-    else:
-        database.engine.dispose()
+    with unmigrated_database(request.param, tmp_path) as database:
+        yield database
 
 
 def test_an_empty_database_is_refused_with_the_command_to_run(empty_database: Database) -> None:
@@ -54,17 +46,16 @@ def test_upgrading_twice_is_harmless(empty_database: Database) -> None:
     ensure_current(empty_database.engine)
 
 
-def test_the_message_names_the_database_but_never_its_password() -> None:
+def test_the_message_names_the_database_but_never_its_password(tmp_path: Path) -> None:
     """On PostgreSQL (a SQLite URL has no password). The test server trusts local connections."""
-    database = _postgres_database()
-    url = make_url(database.url).set(password="s3cr3t-pw").render_as_string(hide_password=False)
-    engine = make_engine(url)
-    try:
-        with pytest.raises(SchemaOutOfDate) as raised:
-            ensure_current(engine)
-    finally:
-        engine.dispose()
-        _drop_postgres(database)
+    with unmigrated_database("postgresql", tmp_path) as database:
+        url = make_url(database.url).set(password="s3cr3t-pw").render_as_string(hide_password=False)
+        engine = make_engine(url)
+        try:
+            with pytest.raises(SchemaOutOfDate) as raised:
+                ensure_current(engine)
+        finally:
+            engine.dispose()
     assert "s3cr3t-pw" not in str(raised.value)
     assert f"/{make_url(url).database}" in str(raised.value)  # it still says which database
 
