@@ -122,6 +122,33 @@ class TranscriptionSettings:
 
 
 @dataclass
+class QaSettings:
+    """QA scoring (see qa/ and the README's "QA scoring")."""
+
+    #: The municipality's names, comma-separated: "{municipality}" in scorecard phrases means any of them.
+    municipality: str = "Rivervale Metro, Rivervale Metropolitan Municipality, City of Rivervale"
+    #: A folder of scorecard YAML files; empty means the shipped scorecards.
+    scorecards_dir: Path = Path()
+    #: Which queue (or IVR path step) means which call type: "queue:type, ...".
+    queue_call_types: str = "faults:fault, accounts:account, revenue:revenue, general:general"
+    #: Fewer words than this in a transcript: too short to score (N/A with the reason).
+    min_words: int = 12
+    #: Where trained models are kept; empty means ``<data_dir>/qa-models``.
+    models_dir: Path = Path()
+    #: Calibration flags a criterion whose Cohen's kappa against reviewers is below this.
+    min_kappa: float = 0.6
+
+    def municipality_names(self) -> list[str]:
+        return [name.strip() for name in self.municipality.split(",") if name.strip()]
+
+    def resolved_models_dir(self, data_dir: Path) -> Path:
+        return self.models_dir if str(self.models_dir) not in ("", ".") else data_dir / "qa-models"
+
+    def resolved_scorecards_dir(self) -> Path | None:
+        return self.scorecards_dir if str(self.scorecards_dir) not in ("", ".") else None
+
+
+@dataclass
 class Settings:
     """All settings of the suite."""
 
@@ -139,6 +166,7 @@ class Settings:
     logger: LoggerSettings = field(default_factory=LoggerSettings)
     queues: QueueSettings = field(default_factory=QueueSettings)
     transcription: TranscriptionSettings = field(default_factory=TranscriptionSettings)
+    qa: QaSettings = field(default_factory=QaSettings)
 
     def sqlalchemy_url(self) -> str:
         """The database URL to connect to (a secret: never log it)."""

@@ -8,8 +8,9 @@ copy of the audio can be made and a reviewer sees where something was removed.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from callcentre.db import Base, BigId, UTCDateTime
@@ -33,6 +34,9 @@ class Transcript(Base):
     speech_seconds: Mapped[float] = mapped_column(Float, default=0.0)
     word_count: Mapped[int] = mapped_column(Integer, default=0)
     redacted_audio_path: Mapped[str | None] = mapped_column(String(1024))
+    #: For a transcript imported from another system (no call record): direction, call_type, queue,
+    #: reference, agent and holds as the file gave them.
+    call_facts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     segments: Mapped[list[TranscriptSegment]] = relationship(

@@ -1,0 +1,81 @@
+"""Score calls: pick the call type and the scorecard, judge every criterion, add the model predictions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+from qa.call_type import CLASSIFIER, REASON_TYPES, RECORD, call_type_from_record
+from qa.library import Library
+from qa.matching import Mode
+from qa.scoring import MIN_WORDS, score_call, unscorable
+from qa.transcript import CallInput
+from qa.verdict import HUMAN_REVIEW, Prediction, ScoreResult
+
+
+class TextModel(Protocol):
+    """A trained text classifier (see :mod:`qa.ml.classifiers`)."""
+
+    version: str
+
+    def predict(self, turns: Sequence[tuple[str, str]]) -> Any:
+        """An object with ``label`` and ``confidence``."""
+
+
+class Scorer:
+    """Scores calls with a library of scorecards and, when trained, the reason and sentiment models."""
+
+    def __init__(
+        self,
+        library: Library,
+        *,
+        reason_model: TextModel | None = None,
+        sentiment_model: TextModel | None = None,
+        queue_types: Mapping[str, str] | None = None,
+        mode: Mode = "fuzzy",
+        min_words: int = MIN_WORDS,
+    ) -> None:
+        self.library = library
+        self.reason_model = reason_model
+        self.sentiment_model = sentiment_model
+        self.queue_types = dict(queue_types or {})
+        self.mode = mode
+        self.min_words = min_words
+
+    def score(self, call: CallInput, scorecard_name: str | None = None) -> ScoreResult:
+        """Score ``call`` (with the named scorecard, or the one its call type picks)."""
+        turns = [(turn.speaker, turn.text) for turn in call.turns]
+        usable = unscorable(call, self.min_words) is None
+        reason = _predict(self.reason_model, turns) if usable else None
+        sentiment = _predict(self.sentiment_model, turns) if usable else None
+        call_type, source = self._call_type(call, reason)
+        scorecard = (
+            self.library.get(scorecard_name)
+            if scorecard_name
+            else self.library.for_call(call.direction, call_type)
+        )
+        if scorecard is None:
+            result = ScoreResult(call.call_id, "", HUMAN_REVIEW, call_type=call_type)
+            result.reason = f"no scorecard for {call.direction} calls of type {call_type or 'unknown'}"
+        else:
+            result = score_call(
+                call, scorecard, call_type=call_type, mode=self.mode, min_words=self.min_words
+            )
+        result.call_type, result.call_type_source = call_type, source
+        result.reason_prediction, result.sentiment = reason, sentiment
+        return result
+
+    def _call_type(self, call: CallInput, reason: Prediction | None) -> tuple[str | None, str | None]:
+        from_record = call_type_from_record(call, self.queue_types)
+        if from_record is not None:
+            return from_record, RECORD
+        if reason is not None:
+            return REASON_TYPES.get(reason.label, "general"), CLASSIFIER
+        return None, None
+
+
+def _predict(model: TextModel | None, turns: Sequence[tuple[str, str]]) -> Prediction | None:
+    if model is None or not turns:
+        return None
+    predicted = model.predict(turns)
+    return Prediction(str(predicted.label), float(predicted.confidence), model.version)
