@@ -24,7 +24,7 @@ REASON_TYPES = {
     "payment_arrangement": "account",
     "other": "general",
 }
-RECORD, CLASSIFIER = "record", "classifier"
+RECORD, CLASSIFIER, DEFAULT = "record", "classifier", "default"
 
 
 def parse_queue_types(text: str) -> dict[str, str]:

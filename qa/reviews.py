@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Row, insert, select, update
 
 from qa.models import Acknowledgement, CriterionVerdict, Dispute, Review, Score
 from qa.scorecard import FAIL, NA, PASS
@@ -62,11 +63,10 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def current_score(connection: Connection, linkedid: str) -> Score:
+def current_score(connection: Connection, linkedid: str) -> Row[Any]:
     """The call's current score row; :class:`ReviewError` if the call has none."""
-    row = connection.execute(
-        select(Score).where(Score.linkedid == linkedid, Score.current.is_(True))
-    ).scalar()
+    query = select(Score.__table__).where(Score.linkedid == linkedid, Score.current.is_(True))
+    row = connection.execute(query).first()
     if row is None:
         raise ReviewError(f"call {linkedid} has no score")
     return row
@@ -148,12 +148,14 @@ def effective_score(connection: Connection, linkedid: str) -> EffectiveScore:
     """The current score with the latest review of each criterion applied."""
     score = current_score(connection, linkedid)
     automatic = connection.execute(
-        select(CriterionVerdict).where(CriterionVerdict.score_id == score.id).order_by(CriterionVerdict.id)
-    ).scalars()
-    latest: dict[str, Review] = {}
+        select(CriterionVerdict.__table__)
+        .where(CriterionVerdict.score_id == score.id)
+        .order_by(CriterionVerdict.id)
+    ).all()
+    latest: dict[str, Row[Any]] = {}
     for review in connection.execute(
-        select(Review).where(Review.linkedid == linkedid).order_by(Review.id)
-    ).scalars():
+        select(Review.__table__).where(Review.linkedid == linkedid).order_by(Review.id)
+    ):
         latest[review.criterion_id] = review
     verdicts = [
         EffectiveVerdict(

@@ -45,7 +45,10 @@ class Scorer:
     def score(self, call: CallInput, scorecard_name: str | None = None) -> ScoreResult:
         """Score ``call`` (with the named scorecard, or the one its call type picks)."""
         turns = [(turn.speaker, turn.text) for turn in call.turns]
-        usable = unscorable(call, self.min_words) is None
+        blocked = unscorable(call, self.min_words)
+        if blocked is not None and blocked[0] == HUMAN_REVIEW:
+            return ScoreResult(call.call_id, "", HUMAN_REVIEW, blocked[1], call_type=call.call_type)
+        usable = blocked is None
         reason = _predict(self.reason_model, turns) if usable else None
         sentiment = _predict(self.sentiment_model, turns) if usable else None
         call_type, source = self._call_type(call, reason)
@@ -71,6 +74,8 @@ class Scorer:
             return from_record, RECORD
         if reason is not None:
             return REASON_TYPES.get(reason.label, "general"), CLASSIFIER
+        if call.direction == "inbound":
+            return "general", DEFAULT  # no record, no model: the general inbound standards still apply
         return None, None
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+import callcentre.db
 
 revision = "0003"
 down_revision = "0002"
