@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from qa.call_type import CLASSIFIER, REASON_TYPES, RECORD, call_type_from_record
+from qa.call_type import CLASSIFIER, DEFAULT, REASON_TYPES, RECORD, call_type_from_record
 from qa.library import Library
 from qa.matching import Mode
 from qa.scoring import MIN_WORDS, score_call, unscorable
