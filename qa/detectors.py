@@ -75,7 +75,7 @@ def order_rule(criterion: Criterion, call: CallInput, text: CallText) -> Verdict
     if verified is not None and verified.start <= disclosed.start:
         return Verdict.passed(
             criterion.id,
-            f"{_example(first)} at {verified.start:.0f} s came before {_example(target)} at "
+            f"'{verified.text}' at {verified.start:.0f} s came before '{disclosed.text}' at "
             f"{disclosed.start:.0f} s",
             _evidence([verified, disclosed]),
         )
@@ -116,7 +116,7 @@ def hold_permission_rule(criterion: Criterion, call: CallInput, text: CallText) 
     hold_at: float | None = min((hold.start for hold in call.holds), default=None)
     cause: list[Match] = []
     trigger = criterion.detector.trigger
-    if hold_at is None and trigger is not None:
+    if hold_at is None and trigger is not None and not call.holds_known:
         said = text.first(trigger)
         if said is not None:
             hold_at, cause = said.end, [said]

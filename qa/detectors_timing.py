@@ -34,6 +34,20 @@ def merged(spans: list[Span]) -> list[Span]:
     return result
 
 
+def overlapping(first: list[Span], second: list[Span]) -> list[Span]:
+    """Where two sorted, merged span lists overlap (one sweep, linear time)."""
+    found, i, j = [], 0, 0
+    while i < len(first) and j < len(second):
+        start, end = max(first[i].start, second[j].start), min(first[i].end, second[j].end)
+        if end > start:
+            found.append(Span(start, end))
+        if first[i].end < second[j].end:
+            i += 1
+        else:
+            j += 1
+    return found
+
+
 def _speech(call: CallInput, speaker: str | None = None) -> list[Span]:
     return merged([Span(t.start, t.end) for t in call.turns if speaker is None or t.speaker == speaker])
 
@@ -64,10 +78,9 @@ def overtalk_rule(criterion: Criterion, call: CallInput, text: CallText) -> Verd
         return Verdict.not_applicable(criterion.id, _UNTIMED)
     limit = criterion.detector.limits["max_seconds"]
     overlaps = [
-        Span(max(a.start, b.start), min(a.end, b.end))
-        for a in _speech(call, AGENT)
-        for b in _speech(call, CUSTOMER)
-        if min(a.end, b.end) - max(a.start, b.start) > 0.3
+        span
+        for span in overlapping(_speech(call, AGENT), _speech(call, CUSTOMER))
+        if span.end - span.start > 0.3
     ]
     total = _seconds(overlaps)
     evidence = [

@@ -18,12 +18,13 @@ from typing import Literal
 from rapidfuzz import fuzz
 
 from qa.scorecard import PhraseSet
-from qa.transcript import CallInput, Turn
+from qa.scorecard_loader import AGENT_TOKEN
+from qa.transcript import CallInput, Turn, normalise_text
 
 Mode = Literal["fuzzy", "exact"]
 _JOIN = " / "
 #: Phrases this short are matched almost exactly: one wrong letter would turn "sorry" into "story".
-_SHORT = 10
+_SHORT = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +83,8 @@ class CallText:
         self.call = call
         self.mode = mode
         self.duration = max(call.duration, max((turn.end for turn in call.turns), default=0.0))
+        self.agent_name = _first_name(call.agent)
+        self._personal: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._documents: dict[
             tuple[str, float | None, float | None, float | None, float | None], _Document
         ] = {}
@@ -109,14 +112,14 @@ class CallText:
     def find_all(self, phrases: PhraseSet) -> list[Match]:
         """Every phrase that matches, each at its best place (for rules that list every offence)."""
         document = self._document(phrases, None, None)
-        found = (self._align(document, phrase, phrases.min_similarity) for phrase in phrases.phrases)
+        found = (self._align(document, p, phrases.min_similarity) for p in self.phrases(phrases.phrases))
         return sorted((match for match in found if match is not None), key=lambda match: match.start)
 
     def first(self, phrases: PhraseSet) -> Match | None:
         """The earliest place any of the phrases was said (for order rules)."""
         document = self._document(phrases, None, None)
         earliest: Match | None = None
-        for phrase in phrases.phrases:
+        for phrase in self.phrases(phrases.phrases):
             match = self._align(document, phrase, phrases.min_similarity)
             while match is not None:
                 if earliest is None or match.start < earliest.start:
@@ -126,6 +129,18 @@ class CallText:
                 )
                 match = self._align(prefix, phrase, phrases.min_similarity, cache=False)
         return earliest
+
+    def phrases(self, phrases: tuple[str, ...]) -> tuple[str, ...]:
+        """The phrases with ``{agent}`` filled in with this call's agent (left out if it is unknown)."""
+        resolved = self._personal.get(phrases)
+        if resolved is None:
+            resolved = tuple(
+                phrase.replace(AGENT_TOKEN, self.agent_name) if AGENT_TOKEN in phrase else phrase
+                for phrase in phrases
+                if self.agent_name or AGENT_TOKEN not in phrase
+            )
+            self._personal[phrases] = resolved
+        return resolved
 
     def _document(self, phrases: PhraseSet, before: float | None, after: float | None) -> _Document:
         key = (phrases.speaker, phrases.first_seconds, phrases.last_seconds, before, after)
@@ -150,7 +165,7 @@ class CallText:
 
     def _best(self, document: _Document, phrases: tuple[str, ...], minimum: float) -> Match | None:
         best: Match | None = None
-        for phrase in phrases:
+        for phrase in self.phrases(phrases):
             match = self._align(document, phrase, minimum)
             if match is not None and (best is None or match.similarity > best.similarity):
                 best = match
@@ -174,10 +189,72 @@ class CallText:
             begin = f" {document.text} ".find(f" {phrase} ")
             return None if begin < 0 else document.locate(begin, begin + len(phrase), phrase, 100.0)
         cutoff = max(minimum, 92.0) if len(phrase) < _SHORT else minimum
-        alignment = fuzz.partial_ratio_alignment(phrase, document.text, score_cutoff=cutoff)
+        return self._fuzzy(document, 0, len(document.text), phrase, cutoff, tries=3)
+
+    def _fuzzy(
+        self, document: _Document, low: int, high: int, phrase: str, cutoff: float, tries: int
+    ) -> Match | None:
+        """The best match in ``document.text[low:high]`` whose negation agrees with the phrase's.
+
+        "i can help you" is not "i can't help you", and "we will not take you to court" is not a
+        threat: a match that differs from the phrase in negation is refused, and the text on either
+        side of it is searched instead.
+        """
+        if tries == 0 or high - low < 2:
+            return None
+        alignment = fuzz.partial_ratio_alignment(phrase, document.text[low:high], score_cutoff=cutoff)
         if alignment is None or alignment.score < cutoff:
             return None
-        return document.locate(alignment.dest_start, alignment.dest_end, phrase, alignment.score)
+        begin, end = low + alignment.dest_start, low + alignment.dest_end
+        match = document.locate(begin, end, phrase, alignment.score)
+        if _negated(phrase.split()) == _negated(_context(match)):
+            return match
+        before = self._fuzzy(document, low, begin, phrase, cutoff, tries - 1)
+        return before or self._fuzzy(document, end, high, phrase, cutoff, tries - 1)
+
+
+_NEGATIONS = frozenset(
+    {
+        "not",
+        "no",
+        "never",
+        "don't",
+        "can't",
+        "cannot",
+        "won't",
+        "isn't",
+        "wasn't",
+        "didn't",
+        "doesn't",
+        "shouldn't",
+        "wouldn't",
+        "couldn't",
+        "nobody",
+        "nothing",
+        "neither",
+        "nor",
+        "aren't",
+        "haven't",
+        "hasn't",
+    }
+)
+
+
+def _negated(words: list[str]) -> bool:
+    return any(word in _NEGATIONS for word in words)
+
+
+def _context(match: Match) -> list[str]:
+    """The matched words and the two before them in the turn (where a "not" would sit)."""
+    position = match.turn.text.find(match.text)
+    before = match.turn.text[: max(0, position)].split()[-2:]
+    return [*before, *match.text.split()]
+
+
+def _first_name(agent: str | None) -> str:
+    """``"Thandi Mokoena"`` -> ``"thandi"``; a channel name such as ``PJSIP/1001`` gives no name."""
+    words = normalise_text(agent or "").split()
+    return words[0] if words and words[0].isalpha() and "/" not in (agent or "") else ""
 
 
 def _offset_of(document: _Document, match: Match) -> int:

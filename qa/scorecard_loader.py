@@ -25,6 +25,8 @@ from qa.scorecard import (
 from qa.transcript import AGENT, CUSTOMER, DIRECTIONS, normalise_text
 
 DEFAULT_MUNICIPALITY = ("Rivervale Metro",)
+#: Stands for the call's agent's first name in a phrase (written ``{agent}`` in YAML).
+AGENT_TOKEN = "__agent__"
 #: Detector kinds and the numeric limits each one requires.
 KINDS: dict[str, tuple[str, ...]] = {
     "phrase": (),
@@ -136,7 +138,11 @@ class _Reader:
         return list(self.shared[name])
 
     def _expand_municipality(self, node: yaml.Node, raw: str, where: str) -> list[str]:
-        """``{municipality}`` stands for each of the municipality's names (a setting)."""
+        """``{municipality}`` stands for each of the municipality's names (a setting).
+
+        ``{agent}`` is kept as the token ``__agent__``: each call fills in its agent's first name.
+        """
+        raw = raw.replace("{agent}", AGENT_TOKEN)
         lines = (
             [raw.replace("{municipality}", name) for name in self.municipality]
             if "{municipality}" in raw

@@ -2,8 +2,8 @@
 
 Agents and the IVR read reference numbers digit by digit; recognisers print
 them as digit words or digits. Words that sound like digits ("for", "to",
-"won", "ate") count only inside a run of other digits, where that is what
-they almost always are.
+"won", "ate") count only between other digits, where that is what they
+almost always are.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def _read_run(words: list[str], start: int) -> tuple[str, int]:
     while index < len(words):
         word = words[index]
         value = _digits_of(word)
-        if value is None and digits and word in _SOUNDALIKE:
+        if value is None and digits and word in _SOUNDALIKE and _digit_follows(words, index):
             value = _SOUNDALIKE[word]
         if value is None and word in _REPEAT and index + 1 < len(words):
             following = _digits_of(words[index + 1])
@@ -75,3 +75,11 @@ def _read_run(words: list[str], start: int) -> tuple[str, int]:
         digits += value
         index += 1
     return digits, index
+
+
+def _digit_follows(words: list[str], index: int) -> bool:
+    """A sound-alike counts only between digits: "one for two" is 142, "one two for you" is 12."""
+    if index + 1 >= len(words):
+        return False
+    following = words[index + 1]
+    return _digits_of(following) is not None or following in _SOUNDALIKE

@@ -198,6 +198,7 @@ def _from_facts(transcript: Any, turns: list[Turn]) -> CallInput:
         language=transcript.language,
         agent=facts.get("agent"),
         holds=[Span(float(h["start"]), float(h["end"])) for h in facts.get("holds", [])],
+        holds_known=bool(facts.get("holds_known", True)),
         transcript_status=transcript.status,
         review_reason=transcript.review_reason,
         timed=bool(facts.get("timed", True)),
@@ -226,6 +227,7 @@ def import_transcript(
         "agent": call.agent,
         "holds": [{"start": h.start, "end": h.end} for h in call.holds],
         "timed": call.timed,
+        "holds_known": call.holds_known,
         "source": source,
     }
     connection.execute(update(Transcript).where(Transcript.id == transcript_id).values(call_facts=facts))

@@ -63,6 +63,9 @@ class CallInput:
     language: str | None = None
     agent: str | None = None
     holds: list[Span] = field(default_factory=list)
+    #: True when ``holds`` comes from a call record (or a file that lists them): then it is the whole truth,
+    #: and the words are not searched for a hold the record does not have.
+    holds_known: bool = True
     #: From the call record: talk + hold (seconds); ``None`` for an imported transcript.
     handle_seconds: float | None = None
     #: ``human_review`` when the transcript could not be made (no model for the language, no speech).
@@ -124,6 +127,7 @@ def parse_transcript(document: Any, source: str, default_id: str) -> CallInput:
         language=_optional_str(document, "language", source),
         agent=_optional_str(document, "agent", source),
         holds=holds,
+        holds_known="holds" in document,
         timed=all(isinstance(raw, dict) and raw.get("start") is not None for raw in raw_turns),
     )
 
