@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -10,6 +11,11 @@ from callcentre.db import make_engine
 from callcentre.schema import ensure_current
 from callcentre.settings import Settings
 from callcentre.worker import JobHandler, JobRunner
+from qa.call_type import parse_queue_types
+from qa.job import ScoreHandler
+from qa.library import load_library
+from qa.ml.store import ensure_models, load_models
+from qa.scorer import Scorer
 from telephony.builder import BuildOptions
 from telephony.recordings import RecordingLocator
 from telephony.service import CallLogger
@@ -21,6 +27,8 @@ from transcription.model_store import ModelMissing, model_language, resolve_mode
 from transcription.pipeline import PipelineOptions
 from transcription.result import Segment
 from transcription.script import read_script
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -76,6 +84,30 @@ class App:
             default_language=settings.default_language,
             redacted_dir=self.settings.data_dir / "redacted" if settings.redact_audio else None,
         )
+
+    def scorer(self, *, train: bool = True) -> Scorer:
+        """The QA scorer: the configured scorecards and the call-reason and sentiment models.
+
+        With ``train``, a model not trained yet is trained from the shipped corpus and kept (seconds,
+        once); without, scoring goes on without it (call types then come from call records only).
+        """
+        settings = self.settings.qa
+        library = load_library(settings.resolved_scorecards_dir(), settings.municipality_names())
+        for error in library.errors:
+            log.error("%s", error)
+        models = settings.resolved_models_dir(self.settings.data_dir)
+        reason, sentiment = load_models(models) if not train else ensure_models(models)
+        return Scorer(
+            library,
+            reason_model=reason,
+            sentiment_model=sentiment,
+            queue_types=parse_queue_types(settings.queue_call_types),
+            min_words=settings.min_words,
+        )
+
+    def score_handler(self, scorer: Scorer) -> ScoreHandler:
+        """The ``score`` job handler."""
+        return ScoreHandler(self.engine, scorer)
 
     def job_runner(self, handlers: list[JobHandler]) -> JobRunner:
         settings = self.settings.transcription

@@ -102,7 +102,15 @@ def config_show(state: CliState) -> None:
 
 def main() -> None:
     """Console-script entry point."""
-    from callcentre import cli_calls, cli_logger, cli_models, cli_transcribe, demo  # noqa: F401  (registers commands)
+    from callcentre import (  # noqa: F401  (each registers its commands)
+        cli_calls,
+        cli_logger,
+        cli_models,
+        cli_qa,
+        cli_qa_reviews,
+        cli_transcribe,
+        demo,
+    )
 
     try:
         cli(prog_name="callcentre")

@@ -36,7 +36,7 @@ log = logging.getLogger("callcentre.worker")
 )
 @pass_state
 def worker(state: CliState, processes: int) -> None:
-    """Transcribe recorded calls from the job queue until stopped (SIGTERM finishes the job in hand)."""
+    """Transcribe and score calls from the job queue until stopped (SIGTERM finishes the job in hand)."""
     if processes == 1:
         _work(state.config_file, state.overrides)
         return
@@ -73,7 +73,7 @@ def _work(config_file: Path | None, overrides: dict[str, Any]) -> None:
         message = exc.format_message() if isinstance(exc, click.ClickException) else str(exc)
         click.echo(f"Error: {message}", err=True)
         raise SystemExit(2) from None
-    runner = app.job_runner([app.transcribe_handler(recogniser)])
+    runner = app.job_runner([app.transcribe_handler(recogniser), app.score_handler(app.scorer())])
     signal.signal(signal.SIGTERM, lambda _signum, _frame: runner.stop.set())
     log.info("worker %s ready (%s %s)", runner.worker, recogniser.info.engine, recogniser.info.model)
     stats = runner.run()
@@ -122,18 +122,21 @@ def transcribe(
             _print(result, as_json)
 
 
-def drain_with_progress(runner: JobRunner, console: Console) -> None:
+def drain_with_progress(
+    runner: JobRunner, console: Console, kinds: tuple[str, ...] = (TRANSCRIBE,), label: str = "transcribed"
+) -> None:
+    """Run the queued jobs of ``kinds`` to the end with a progress bar, then say how it went."""
     with runner.engine.connect() as connection:
         total = sum(
             count
             for (kind, state), count in jobs.counts(connection).items()
-            if kind == TRANSCRIBE and state in (jobs.QUEUED, jobs.RUNNING)
+            if kind in kinds and state in (jobs.QUEUED, jobs.RUNNING)
         )
     with Progress(console=console) as progress:
-        task = progress.add_task("transcribing queued calls", total=total)
+        task = progress.add_task(f"queued calls to be {label}", total=total)
         runner.on_done = lambda _claim: progress.advance(task)
         stats = runner.run(drain=True)
-    console.print(f"{stats.done} transcribed, {stats.failed} failed, {stats.retried} to retry")
+    console.print(f"{stats.done} {label}, {stats.failed} failed, {stats.retried} to retry")
 
 
 def _print(result: TranscriptResult, as_json: bool) -> None:

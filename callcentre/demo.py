@@ -27,11 +27,14 @@ from callcentre.cli import CliState, cli, pass_state
 from callcentre.cli_calls import print_stats
 from callcentre.cli_transcribe import drain_with_progress
 from callcentre.db import make_engine, safe_url
+from callcentre.qa_summary import print_qa_summary, qa_summary
 from callcentre.schema import upgrade
 from callcentre.settings import Secret, Settings
+from qa.corpus.dialogue import corpus_dialogue
 from telephony.service import CallLogger
 from telephony.simulator import SimConfig, SimulatorThread, plan_workload, run_simulator
 from telephony.stats import agent_figures, call_backs, queue_figures
+from transcription.job import SCORE
 from transcription.models import Transcript, TranscriptSegment
 from transcription.store import search
 
@@ -75,6 +78,18 @@ def demo(state: CliState, calls: int, speed: float, seed: int) -> None:
     logger = _play(app, DemoOptions(calls, speed, seed), console)
     _report(app, logger, began, console)
     _transcribe(app, console)
+    _score(app, console)
+
+
+def _score(app: App, console: Console) -> None:
+    """Score every transcribed call against its scorecard, as `callcentre worker` would."""
+    console.print("Loading the scorecards and the call-reason and sentiment models (trained once)...")
+    handler = app.score_handler(app.scorer())
+    drain_with_progress(app.job_runner([handler]), console, (SCORE,), "scored")
+    with app.engine.connect() as connection:
+        print_qa_summary(console, qa_summary(connection))
+    url = app.settings.sqlalchemy_url()
+    console.print(f"One call's verdicts and evidence: [bold]callcentre --database-url {url} qa show CALL[/]")
 
 
 def _demo_settings(base: Settings) -> Settings:
@@ -104,6 +119,8 @@ def _play(app: App, options: DemoOptions, console: Console) -> CallLogger:
         start_epoch=time.time() - HOUR - HOUR / options.speed,
         speed=options.speed,
         seed=options.seed,
+        # Varied wording, good and bad agents: the QA scores below differ as real ones do.
+        dialogue=corpus_dialogue,
     )
     simulator = SimulatorThread(config)
     _host, settings.ami.port = simulator.start()

@@ -63,7 +63,7 @@ def mistakes(
     calls: Sequence[LabelledCall], scorer: Scorer, criterion_id: str
 ) -> list[tuple[str, str, str, str]]:
     """(call id, label, verdict, reason) for each call where ``criterion_id`` came out wrong."""
-    found = []
+    found: list[tuple[str, str, str, str]] = []
     for call in calls:
         label = call.labels.get(criterion_id)
         if label is None:

@@ -7,6 +7,7 @@ so the heavy part (``prepare``) holds no transaction.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +16,7 @@ from sqlalchemy import Connection, Engine
 from callcentre import jobs
 from callcentre.worker import PermanentJobError
 from qa.scorer import Scorer
-from qa.store import load_call_input, save_score
+from qa.store import load_call_inputs, save_score
 from qa.verdict import ScoreResult
 from transcription.job import SCORE
 
@@ -45,11 +46,20 @@ class ScoreHandler:
 
     def score(self, linkedid: str, scorecard: str | None = None) -> Scored:
         """Score one call from the database (not yet saved)."""
-        with self.engine.connect() as connection:
-            call = load_call_input(connection, linkedid)
-        if call is None:
+        scored = self.score_batch([linkedid], scorecard)
+        if linkedid not in scored:
             raise PermanentJobError(f"call {linkedid} has no transcript to score")
-        return Scored(self.scorer.score(call, scorecard), call.agent)
+        return scored[linkedid]
+
+    def score_batch(self, linkedids: Sequence[str], scorecard: str | None = None) -> dict[str, Scored]:
+        """Score several calls from the database at once (not yet saved).
+
+        Calls without a transcript are absent from the result.
+        """
+        with self.engine.connect() as connection:
+            calls = list(load_call_inputs(connection, linkedids).values())
+        results = self.scorer.score_many(calls, scorecard)
+        return {call.call_id: Scored(result, call.agent) for call, result in zip(calls, results, strict=True)}
 
     def save(self, connection: Connection, scored: Scored) -> int:
         """Store a score as the call's current one."""

@@ -54,9 +54,15 @@ class _Document:
     text: str
     offsets: list[int]
     turns: list[Turn]
+    words: frozenset[str] = frozenset()
 
     def locate(self, begin: int, end: int, phrase: str, similarity: float) -> Match:
         index = max(0, bisect_right(self.offsets, begin) - 1)
+        last = max(0, bisect_right(self.offsets, max(begin, end - 1)) - 1)
+        if last != index:  # the alignment crosses into the next turn: keep the turn holding more of it
+            boundary = self.offsets[last]
+            if end - boundary > boundary - begin:
+                index, begin = last, boundary
         turn = self.turns[index]
         origin = self.offsets[index]
         length = max(1, len(turn.text))
@@ -159,7 +165,8 @@ class CallText:
             for turn in turns:
                 offsets.append(position)
                 position += len(turn.text) + len(_JOIN)
-            document = _Document(_JOIN.join(turn.text for turn in turns), offsets, turns)
+            text = _JOIN.join(turn.text for turn in turns)
+            document = _Document(text, offsets, turns, frozenset(word[:4] for word in text.split()))
             self._documents[key] = document
         return document
 
@@ -188,6 +195,8 @@ class CallText:
         if self.mode == "exact":
             begin = f" {document.text} ".find(f" {phrase} ")
             return None if begin < 0 else document.locate(begin, begin + len(phrase), phrase, 100.0)
+        if document.words and not _may_match(phrase, document.words):
+            return None
         cutoff = max(minimum, 92.0) if len(phrase) < _SHORT else minimum
         return self._fuzzy(document, 0, len(document.text), phrase, cutoff, tries=3)
 
@@ -238,6 +247,17 @@ _NEGATIONS = frozenset(
         "hasn't",
     }
 )
+
+
+def _may_match(phrase: str, stems: frozenset[str]) -> bool:
+    """False when no word of 3+ letters of the phrase begins like any word said: no alignment can then
+    reach the cutoff, so it is not tried (``stems`` holds the first four letters of each word said).
+
+    With every such word of a phrase misrecognised beyond its first letters, the phrase is too far from
+    the text to match anyway. Phrases of short words only are always aligned.
+    """
+    keys = [word[:4] for word in phrase.split() if len(word) >= 3]
+    return not keys or any(key in stems for key in keys)
 
 
 def _negated(words: list[str]) -> bool:

@@ -16,10 +16,12 @@ from qa.verdict import HUMAN_REVIEW, Prediction, ScoreResult
 class TextModel(Protocol):
     """A trained text classifier (see :mod:`qa.ml.classifiers`)."""
 
-    version: str
+    @property
+    def version(self) -> str:
+        """The model's version, stored with each prediction."""
 
-    def predict(self, turns: Sequence[tuple[str, str]]) -> Any:
-        """An object with ``label`` and ``confidence``."""
+    def predict_many(self, calls: Sequence[Sequence[tuple[str, str]]]) -> Sequence[Any]:
+        """For each call's (speaker, text) turns, an object with ``label`` and ``confidence``."""
 
 
 class Scorer:
@@ -44,13 +46,29 @@ class Scorer:
 
     def score(self, call: CallInput, scorecard_name: str | None = None) -> ScoreResult:
         """Score ``call`` (with the named scorecard, or the one its call type picks)."""
-        turns = [(turn.speaker, turn.text) for turn in call.turns]
-        blocked = unscorable(call, self.min_words)
-        if blocked is not None and blocked[0] == HUMAN_REVIEW:
-            return ScoreResult(call.call_id, "", HUMAN_REVIEW, blocked[1], call_type=call.call_type)
-        usable = blocked is None
-        reason = _predict(self.reason_model, turns) if usable else None
-        sentiment = _predict(self.sentiment_model, turns) if usable else None
+        return self.score_many([call], scorecard_name)[0]
+
+    def score_many(self, calls: Sequence[CallInput], scorecard_name: str | None = None) -> list[ScoreResult]:
+        """Score several calls; the models read them in one batch (much faster than one by one)."""
+        blocked = [unscorable(call, self.min_words) for call in calls]
+        usable = [call for call, why in zip(calls, blocked, strict=True) if why is None]
+        reasons = dict(
+            zip((c.call_id for c in usable), _predict_many(self.reason_model, usable), strict=True)
+        )
+        moods = dict(
+            zip((c.call_id for c in usable), _predict_many(self.sentiment_model, usable), strict=True)
+        )
+        results = []
+        for call, why in zip(calls, blocked, strict=True):
+            if why is not None and why[0] == HUMAN_REVIEW:
+                results.append(ScoreResult(call.call_id, "", HUMAN_REVIEW, why[1], call_type=call.call_type))
+                continue
+            result = self._judge(call, reasons.get(call.call_id), scorecard_name)
+            result.sentiment = moods.get(call.call_id)
+            results.append(result)
+        return results
+
+    def _judge(self, call: CallInput, reason: Prediction | None, scorecard_name: str | None) -> ScoreResult:
         call_type, source = self._call_type(call, reason)
         scorecard = (
             self.library.get(scorecard_name)
@@ -65,7 +83,7 @@ class Scorer:
                 call, scorecard, call_type=call_type, mode=self.mode, min_words=self.min_words
             )
         result.call_type, result.call_type_source = call_type, source
-        result.reason_prediction, result.sentiment = reason, sentiment
+        result.reason_prediction = reason
         return result
 
     def _call_type(self, call: CallInput, reason: Prediction | None) -> tuple[str | None, str | None]:
@@ -79,8 +97,8 @@ class Scorer:
         return None, None
 
 
-def _predict(model: TextModel | None, turns: Sequence[tuple[str, str]]) -> Prediction | None:
-    if model is None or not turns:
-        return None
-    predicted = model.predict(turns)
-    return Prediction(str(predicted.label), float(predicted.confidence), model.version)
+def _predict_many(model: TextModel | None, calls: Sequence[CallInput]) -> list[Prediction | None]:
+    if model is None or not calls:
+        return [None] * len(calls)
+    batch = [[(turn.speaker, turn.text) for turn in call.turns] for call in calls]
+    return [Prediction(str(p.label), float(p.confidence), model.version) for p in model.predict_many(batch)]

@@ -9,6 +9,7 @@ installed. Lines are placed on the utterances of the recording in turn.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from random import Random
 
@@ -61,16 +62,54 @@ def lines_for(direction: str, rng: Random) -> dict[str, list[str]]:
     return {party: [line.format(**values) for line in lines] for party, lines in script.items()}
 
 
-def write_script(path: Path, utterances: list[tuple[str, float, float]], direction: str, seed: str) -> None:
+#: Writes a call's lines: (direction, queue, agent name, rng) -> lines per party, in order.
+Dialogue = Callable[[str, str | None, str | None, Random], dict[str, list[str]]]
+FILLERS = ("mm", "okay", "right", "yes")
+
+
+def scripted_dialogue(
+    direction: str, queue: str | None, agent: str | None, rng: Random
+) -> dict[str, list[str]]:
+    """The built-in two scripts (one per direction); :mod:`qa.corpus.dialogue` writes varied ones."""
+    return lines_for(direction, rng)
+
+
+def place(lines: list[str], count: int) -> list[str]:
+    """``lines`` spread over ``count`` utterances: the first and last lines keep their places.
+
+    Extra utterances in the middle get a short filler; surplus lines are joined onto their neighbours.
+    """
+    if count <= 0 or not lines:
+        return [FILLERS[i % len(FILLERS)] for i in range(max(0, count))]
+    if count >= len(lines):
+        middle = [FILLERS[i % len(FILLERS)] for i in range(count - len(lines))]
+        return [*lines[:-1], *middle, lines[-1]] if count > 1 else [lines[-1]]
+    groups = [
+        lines[round(i * len(lines) / count) : round((i + 1) * len(lines) / count)] for i in range(count)
+    ]
+    return [" ".join(group) for group in groups]
+
+
+def write_script(
+    path: Path,
+    utterances: list[tuple[str, float, float]],
+    direction: str,
+    seed: str,
+    *,
+    dialogue: Dialogue | None = None,
+    queue: str | None = None,
+    agent: str | None = None,
+) -> None:
     """Write ``path``: one line of text per utterance (``caller`` is the customer on outbound calls)."""
-    lines = lines_for(direction, Random(seed))
     external = "customer" if direction == "outbound" else "caller"
-    cursor = {"agent": 0, external: 0}
+    lines = (dialogue or scripted_dialogue)(direction, queue, agent, Random(seed))
+    counts = {"agent": 0, external: 0}
+    for speaker, _, _ in utterances:
+        counts["agent" if speaker == "agent" else external] += 1
+    placed = {party: iter(place(lines.get(party, []), count)) for party, count in counts.items()}
     entries = []
     for speaker, start, end in utterances:
         party = "agent" if speaker == "agent" else external
-        party_lines = lines[party]
-        text = party_lines[cursor[party] % len(party_lines)]
-        cursor[party] += 1
+        text = next(placed[party])
         entries.append({"speaker": party, "start": round(start, 3), "end": round(end, 3), "text": text})
     path.write_text(json.dumps(entries, indent=1) + "\n", encoding="utf-8")

@@ -10,6 +10,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from telephony.simulator.dialogue import Dialogue
+
 STATE_DESC: dict[int, str] = {0: "Down", 4: "Ring", 5: "Ringing", 6: "Up"}
 UNKNOWN = "<unknown>"
 
@@ -92,6 +94,8 @@ class SimConfig:
     login_fail_delay: float = 1.0
     agents: tuple[Agent, ...] = field(default_factory=default_agents)
     queues: tuple[QueueDef, ...] = field(default_factory=default_queues)
+    #: Writes what the parties say in each recording's script (default: two fixed scripts).
+    dialogue: Dialogue | None = None
 
     def did_queue(self, did: str) -> str | None:
         """The queue a DID goes straight to, or None (main IVR number or unassigned)."""

@@ -21,13 +21,17 @@ def recording_job(cfg: SimConfig, rec: PlayedCall) -> Callable[[], None] | None:
     path = directory / f"{rec.linkedid}.wav"
     bridged, holds, seed = list(rec.bridged), list(rec.holds), f"{cfg.seed}:{rec.linkedid}"
     direction = rec.direction
+    queue = rec.queues[-1] if rec.queues else None
+    names = {a.extension: a.member_name for a in cfg.agents}
+    agent = names.get(rec.agents[-1], rec.agents[-1]) if rec.agents else None
 
     def write() -> None:
         utterances: list[tuple[str, float, float]] = []
         pcm = audio.render_call(bridged, holds, seed, utterances=utterances)
         if utterances:  # the script first: the WAV appearing is what tells a watcher the call is ready
             path.parent.mkdir(parents=True, exist_ok=True)
-            write_script(path.with_suffix(".script.json"), utterances, direction, seed)
+            script = path.with_suffix(".script.json")
+            write_script(script, utterances, direction, seed, dialogue=cfg.dialogue, queue=queue, agent=agent)
         audio.write_wav(path, pcm)
 
     return write

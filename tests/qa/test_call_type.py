@@ -52,9 +52,9 @@ class FixedReasonModel:
     version: str = "reason-test-1"
     seen: list[list[tuple[str, str]]] = field(default_factory=list)
 
-    def predict(self, turns: Sequence[tuple[str, str]]) -> Label:
-        self.seen.append(list(turns))
-        return Label(self.label, 0.87)
+    def predict_many(self, calls: Sequence[Sequence[tuple[str, str]]]) -> list[Label]:
+        self.seen += [list(turns) for turns in calls]
+        return [Label(self.label, 0.87) for _ in calls]
 
 
 def make_call(

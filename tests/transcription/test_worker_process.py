@@ -77,4 +77,8 @@ def test_a_worker_killed_mid_job_leaves_it_to_another_which_completes_it_once(
     assert job(database) == (jobs.DONE, 2)
     with database.engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(Transcript)).scalar() == 1
-    assert "stopped: 1 done" in output
+    # The second worker did the transcribe job, then the score job the transcript queued.
+    assert "stopped: 2 done" in output
+    with database.engine.connect() as connection:
+        states = connection.execute(select(jobs.Job.kind, jobs.Job.state).order_by(jobs.Job.kind)).all()
+    assert [tuple(row) for row in states] == [("score", jobs.DONE), ("transcribe", jobs.DONE)]
