@@ -5,7 +5,8 @@ turns of other calls, until it lasts five minutes: about 700 words in 70 turns),
 database like any transcript, then in the same run:
 
 * load: reading the transcripts and call facts back from the database (the baseline);
-* score: judging every criterion and running the call-reason and sentiment models on loaded calls;
+* score: judging every criterion (phrases, and the learned detectors where configured) and running
+  the call-reason and sentiment models on loaded calls, as shipped;
 * load + score: what ``callcentre score`` does per call.
 
 Target: >= 200 calls/s scored. Writes bench/results/qa_speed.json and .png.
@@ -28,8 +29,11 @@ from sqlalchemy import Engine
 
 from callcentre.db import make_engine
 from callcentre.schema import upgrade
+from callcentre.settings import QaSettings
 from qa.corpus.model import LabelledCall, Turn
 from qa.evaluation import TRAIN_SET, as_call_input, load_set
+from qa.learned import train_detectors
+from qa.learned_scoring import LearnedVerdicts
 from qa.library import load_library
 from qa.ml.classifiers import train_model
 from qa.scorer import Scorer
@@ -79,6 +83,18 @@ def timed_load(engine: Engine, ids: list[str], batch: int = 200) -> tuple[float,
     return time.perf_counter() - started, loaded
 
 
+def shipped_scorer(corpus: list[LabelledCall]) -> Scorer:
+    """The scorer as ``callcentre`` builds it: phrases, the learned detectors, reason and sentiment."""
+    library = load_library()
+    detectors = train_detectors(corpus, hybrid=True, scorer=Scorer(library))
+    return Scorer(
+        library,
+        reason_model=train_model("reason", corpus),
+        sentiment_model=train_model("sentiment", corpus),
+        learned=LearnedVerdicts(detectors, QaSettings().learned_criteria_list(), "bench"),
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -94,11 +110,7 @@ def main() -> None:
         engine = make_engine(args.database_url or f"sqlite:///{folder}/bench.db")
         upgrade(engine)
         populate(engine, calls)
-        scorer = Scorer(
-            load_library(),
-            reason_model=train_model("reason", corpus),
-            sentiment_model=train_model("sentiment", corpus),
-        )
+        scorer = shipped_scorer(corpus)
         ids = [call.id for call in calls]
         load_seconds, loaded = timed_load(engine, ids)
         started = time.perf_counter()
@@ -106,7 +118,7 @@ def main() -> None:
             scorer.score_many(loaded[first : first + BATCH])
         score_seconds = time.perf_counter() - started
         engine.dispose()
-    results = {
+    results: dict[str, Any] = {
         "calls": len(calls),
         "words_per_call": round(words),
         "turns_per_call": round(sum(len(c.turns) for c in calls) / len(calls)),

@@ -13,7 +13,9 @@ from callcentre.settings import Settings
 from callcentre.worker import JobHandler, JobRunner
 from qa.call_type import parse_queue_types
 from qa.job import ScoreHandler
+from qa.learned_scoring import LearnedVerdicts
 from qa.library import load_library
+from qa.ml.detectors_store import ensure_detectors, latest_detectors
 from qa.ml.store import ensure_models, load_models
 from qa.scorer import Scorer
 from telephony.builder import BuildOptions
@@ -86,23 +88,33 @@ class App:
         )
 
     def scorer(self, *, train: bool = True) -> Scorer:
-        """The QA scorer: the configured scorecards and the call-reason and sentiment models.
+        """The QA scorer: the configured scorecards, the call-reason and sentiment models, and the
+        learned detectors for the criteria named in ``qa.learned_criteria``.
 
-        With ``train``, a model not trained yet is trained from the shipped corpus and kept (seconds,
-        once); without, scoring goes on without it (call types then come from call records only).
+        With ``train``, a model not trained yet is trained from the shipped corpus and kept (about a
+        minute, once); without, scoring goes on without it (call types then come from call records
+        only, and every criterion keeps its phrase verdict).
         """
         settings = self.settings.qa
         library = load_library(settings.resolved_scorecards_dir(), settings.municipality_names())
         for error in library.errors:
             log.error("%s", error)
         models = settings.resolved_models_dir(self.settings.data_dir)
-        reason, sentiment = load_models(models) if not train else ensure_models(models)
+        reason, sentiment = ensure_models(models) if train else load_models(models)
+        queue_types = parse_queue_types(settings.queue_call_types)
+        phrases = Scorer(library, queue_types=queue_types, min_words=settings.min_words)
+        learned = None
+        criteria = settings.learned_criteria_list()
+        if criteria:
+            found = ensure_detectors(models, phrases) if train else latest_detectors(models)
+            learned = LearnedVerdicts(found[0], criteria, found[1]) if found else None
         return Scorer(
             library,
             reason_model=reason,
             sentiment_model=sentiment,
-            queue_types=parse_queue_types(settings.queue_call_types),
+            queue_types=queue_types,
             min_words=settings.min_words,
+            learned=learned,
         )
 
     def score_handler(self, scorer: Scorer) -> ScoreHandler:

@@ -137,6 +137,15 @@ class QaSettings:
     models_dir: Path = Path()
     #: Calibration flags a criterion whose Cohen's kappa against reviewers is below this.
     min_kappa: float = 0.6
+    #: Criteria whose verdict the learned detector gives (the phrase verdict is one of its inputs);
+    #: chosen where it measured better on the held-out set (README). Empty: phrases only.
+    learned_criteria: str = (
+        "agent_name, empathy, further_help, greeting, hold_permission, promise_confirmed, purpose_amount, "
+        "recording_disclosure, reference_given, reference_integrity, right_party, turnaround, verification"
+    )
+
+    def learned_criteria_list(self) -> list[str]:
+        return [name.strip() for name in self.learned_criteria.split(",") if name.strip()]
 
     def municipality_names(self) -> list[str]:
         return [name.strip() for name in self.municipality.split(",") if name.strip()]

@@ -89,7 +89,7 @@ class CallText:
         self.call = call
         self.mode = mode
         self.duration = max(call.duration, max((turn.end for turn in call.turns), default=0.0))
-        self.agent_name = _first_name(call.agent)
+        self.agent_name = first_name(call.agent)
         self._personal: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._documents: dict[
             tuple[str, float | None, float | None, float | None, float | None], _Document
@@ -271,7 +271,7 @@ def _context(match: Match) -> list[str]:
     return [*before, *match.text.split()]
 
 
-def _first_name(agent: str | None) -> str:
+def first_name(agent: str | None) -> str:
     """``"Thandi Mokoena"`` -> ``"thandi"``; a channel name such as ``PJSIP/1001`` gives no name."""
     words = normalise_text(agent or "").split()
     return words[0] if words and words[0].isalpha() and "/" not in (agent or "") else ""

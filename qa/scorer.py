@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from qa.call_type import CLASSIFIER, DEFAULT, REASON_TYPES, RECORD, call_type_from_record
 from qa.library import Library
@@ -11,6 +11,9 @@ from qa.matching import Mode
 from qa.scoring import MIN_WORDS, score_call, unscorable
 from qa.transcript import CallInput
 from qa.verdict import HUMAN_REVIEW, Prediction, ScoreResult
+
+if TYPE_CHECKING:
+    from qa.learned_scoring import LearnedVerdicts
 
 
 class TextModel(Protocol):
@@ -36,6 +39,7 @@ class Scorer:
         queue_types: Mapping[str, str] | None = None,
         mode: Mode = "fuzzy",
         min_words: int = MIN_WORDS,
+        learned: LearnedVerdicts | None = None,
     ) -> None:
         self.library = library
         self.reason_model = reason_model
@@ -43,6 +47,7 @@ class Scorer:
         self.queue_types = dict(queue_types or {})
         self.mode = mode
         self.min_words = min_words
+        self.learned = learned
 
     def score(self, call: CallInput, scorecard_name: str | None = None) -> ScoreResult:
         """Score ``call`` (with the named scorecard, or the one its call type picks)."""
@@ -66,6 +71,8 @@ class Scorer:
             result = self._judge(call, reasons.get(call.call_id), scorecard_name)
             result.sentiment = moods.get(call.call_id)
             results.append(result)
+        if self.learned is not None:
+            self.learned.apply(calls, results, self.library)
         return results
 
     def _judge(self, call: CallInput, reason: Prediction | None, scorecard_name: str | None) -> ScoreResult:

@@ -60,11 +60,11 @@ def score_call(
             result.verdicts.append(Verdict.not_applicable(criterion.id, not_here))
         else:
             result.verdicts.append(RULES[criterion.detector.kind](criterion, call, text))
-    _total(result, scorecard)
+    total(result, scorecard)
     return result
 
 
-def _total(result: ScoreResult, scorecard: Scorecard) -> None:
+def total(result: ScoreResult, scorecard: Scorecard) -> None:
     weights = {criterion.id: criterion.weight for criterion in scorecard.criteria}
     judged = [v for v in result.verdicts if v.verdict in (PASS, FAIL)]
     possible = sum(weights[v.criterion_id] for v in judged)
@@ -78,5 +78,4 @@ def _total(result: ScoreResult, scorecard: Scorecard) -> None:
     result.auto_failed = bool(fatal)
     result.score = 0.0 if fatal else round(100.0 * earned / possible, 1)
     result.passed = not fatal and result.score >= scorecard.pass_mark
-    if fatal:
-        result.reason = f"auto-fail: {', '.join(fatal)}"
+    result.reason = f"auto-fail: {', '.join(fatal)}" if fatal else ""
