@@ -104,6 +104,7 @@ def main() -> None:
     """Console-script entry point."""
     from callcentre import (  # noqa: F401  (each registers its commands)
         cli_calls,
+        cli_dashboard,
         cli_logger,
         cli_models,
         cli_qa,

@@ -143,3 +143,10 @@ class Acknowledgement(Base):
 
 Index("ix_qa_scores_linkedid_current", Score.linkedid, Score.current)
 Index("ix_qa_reviews_linkedid_criterion", Review.linkedid, Review.criterion_id, Review.id)
+#: The dashboard's "failed criterion" filter.
+Index(
+    "ix_qa_verdicts_criterion_verdict",
+    CriterionVerdict.criterion_id,
+    CriterionVerdict.verdict,
+    CriterionVerdict.score_id,
+)

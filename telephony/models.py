@@ -157,3 +157,5 @@ class Transfer(Base):
 
 
 Index("ix_raw_events_linkedid_id", RawEvent.linkedid, RawEvent.id)
+#: An agent's own calls, newest first (the dashboard's agent view).
+Index("ix_calls_agent_start_time", Call.agent, Call.start_time)

@@ -1,0 +1,1 @@
+"""Tests of the Streamlit QA dashboard: queries, logins, the users command and every page."""
