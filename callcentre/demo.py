@@ -27,6 +27,7 @@ from callcentre.cli import CliState, cli, pass_state
 from callcentre.cli_calls import print_stats
 from callcentre.cli_transcribe import drain_with_progress
 from callcentre.db import make_engine, safe_url
+from callcentre.demo_ivr import run_ivr_calls
 from callcentre.qa_summary import print_qa_summary, qa_summary
 from callcentre.schema import upgrade
 from callcentre.settings import Secret, Settings
@@ -77,6 +78,7 @@ def demo(state: CliState, calls: int, speed: float, seed: int) -> None:
     began = datetime.now(tz=UTC)
     logger = _play(app, DemoOptions(calls, speed, seed), console)
     _report(app, logger, began, console)
+    run_ivr_calls(app, console, calls=30, seed=seed)
     _transcribe(app, console)
     _score(app, console)
 

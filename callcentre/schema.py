@@ -23,6 +23,7 @@ def target_metadata() -> MetaData:
     """The metadata of every package's tables (imported here so Alembic sees them all)."""
     import callcentre.jobs  # noqa: F401  (each import registers its package's tables on Base)
     import dashboard.models  # noqa: F401
+    import ivr.models  # noqa: F401
     import qa.models  # noqa: F401
     import telephony.models  # noqa: F401
     import transcription.models  # noqa: F401

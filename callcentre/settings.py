@@ -130,7 +130,7 @@ class QaSettings:
     #: A folder of scorecard YAML files; empty means the shipped scorecards.
     scorecards_dir: Path = Path()
     #: Which queue (or IVR path step) means which call type: "queue:type, ...".
-    queue_call_types: str = "faults:fault, accounts:account, revenue:revenue, general:general"
+    queue_call_types: str = "faults:fault, accounts:account, revenue:revenue, enquiries:general"
     #: Fewer words than this in a transcript: too short to score (N/A with the reason).
     min_words: int = 12
     #: Where trained models are kept; empty means ``<data_dir>/qa-models``.
@@ -158,6 +158,60 @@ class QaSettings:
 
 
 @dataclass
+class IvrSettings:
+    """The IVR (issue #6): menu, prompts, the FastAGI server and the pyVoIP SIP endpoint."""
+
+    #: The menu YAML; empty means the shipped ``ivr/menus/municipal.yaml``.
+    menu: Path = Path()
+    #: Recorded prompts, ``<prompts_dir>/<language>/<prompt>.wav``; empty means none recorded.
+    prompts_dir: Path = Path()
+    #: Where generated (espeak-ng) prompts are cached; empty means ``<data_dir>/prompt-cache``.
+    prompt_cache_dir: Path = Path()
+    #: The prompts folder as Asterisk sees it (FastAGI ``STREAM FILE`` paths; no extension).
+    pbx_prompts_dir: str = "/var/lib/asterisk/sounds/callcentre"
+    agi_host: str = "0.0.0.0"
+    agi_port: int = 4573
+    #: Seconds the FastAGI server waits for Asterisk's reply to one command.
+    agi_timeout: float = 120.0
+    sip_server: str = "127.0.0.1"
+    sip_port: int = 5060
+    sip_username: str = "ivr"
+    sip_password: Secret = field(default_factory=lambda: Secret(""))
+    #: The address the SIP endpoint binds and announces (SDP); empty means the one facing ``sip_server``.
+    sip_local_ip: str = ""
+    sip_rtp_port_low: int = 10000
+    sip_rtp_port_high: int = 20000
+    #: The SIP port the endpoint binds on this host.
+    sip_local_port: int = 5062
+    #: Serve the pyVoIP SIP endpoint too when ``callcentre ivr`` runs (or pass ``--sip``).
+    sip_enabled: bool = False
+    #: The queue call-backs are placed on (the menu may name another).
+    callback_queue: str = "callbacks"
+    #: Failed account verifications (across calls) before self-service for the account is locked.
+    lockout_failures: int = 3
+    #: Minutes an account stays locked after ``lockout_failures`` failures.
+    lockout_minutes: int = 30
+    #: Per-install salt of the ID-number hashes in ``billing_accounts`` (set it once, keep it secret).
+    id_hash_salt: Secret = field(default_factory=lambda: Secret("callcentre-default-salt"))
+
+    def resolved_prompt_cache_dir(self, data_dir: Path) -> Path:
+        """``prompt_cache_dir``, defaulting to ``<data_dir>/prompt-cache``."""
+        return (
+            self.prompt_cache_dir
+            if str(self.prompt_cache_dir) not in ("", ".")
+            else data_dir / "prompt-cache"
+        )
+
+    def resolved_prompts_dir(self) -> Path | None:
+        """``prompts_dir``, or ``None`` when no recorded prompts are configured."""
+        return self.prompts_dir if str(self.prompts_dir) not in ("", ".") else None
+
+    def resolved_menu(self) -> Path | None:
+        """``menu``, or ``None`` for the shipped municipal menu."""
+        return self.menu if str(self.menu) not in ("", ".") else None
+
+
+@dataclass
 class Settings:
     """All settings of the suite."""
 
@@ -176,6 +230,7 @@ class Settings:
     queues: QueueSettings = field(default_factory=QueueSettings)
     transcription: TranscriptionSettings = field(default_factory=TranscriptionSettings)
     qa: QaSettings = field(default_factory=QaSettings)
+    ivr: IvrSettings = field(default_factory=IvrSettings)
 
     def sqlalchemy_url(self) -> str:
         """The database URL to connect to (a secret: never log it)."""

@@ -321,7 +321,7 @@ def test_the_queue_depends_on_the_path(walk: Exploration) -> None:
         _, actions = ENGINE.step(state, e.DigitsEntered("0"))
         assert isinstance(actions[-1], a.Transfer)
         queue_at.setdefault(state.node, set()).add(actions[-1].queue)
-    assert queue_at["main"] == {"general"}
+    assert queue_at["main"] == {"enquiries"}
     assert queue_at["fault_type"] == queue_at["water_meter"] == {"faults"}
     assert queue_at["account_number"] == queue_at["account_verification"] == {"accounts"}
 

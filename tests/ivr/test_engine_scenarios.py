@@ -142,7 +142,7 @@ def test_a_call_back_instead_of_waiting() -> None:
     state, said = call(*TO_MAIN, e.DigitsEntered("4"), e.DigitsEntered("1"), e.CallbackScheduled())
     request = said[4][-1]
     assert isinstance(request, a.RequestCallBack)
-    assert (request.number, request.queue, request.language) == ("0821234567", "general", "en")
+    assert (request.number, request.queue, request.language) == ("0821234567", "enquiries", "en")
     assert state.outcome is Outcome.CALLBACK and session_record(state).callback_requested
 
 

@@ -84,7 +84,7 @@ def test_the_shipped_menu_loads_with_every_prompt_in_every_language() -> None:
     menu = load_menu()
     assert menu.source == str(DEFAULT_MENU)
     assert set(menu.languages) >= {"en", "zu", "af", "st"}
-    assert menu.queues() == {"general", "accounts", "faults"}
+    assert menu.queues() == {"enquiries", "accounts", "faults"}
     for node in menu.nodes.values():
         for _, prompt in node.prompts():
             assert set(prompt.texts) == set(menu.languages), node.id

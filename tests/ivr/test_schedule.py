@@ -126,7 +126,8 @@ def test_menu_schedule_is_the_office_schedule() -> None:
 
 def test_in_office_hours_zero_reaches_the_general_queue() -> None:
     node, actions = press_zero_at_main(at(2025, 3, 4, 10))
-    assert node == "queue_general" and isinstance(actions[-1], a.Transfer) and actions[-1].queue == "general"
+    assert node == "queue_general" and isinstance(actions[-1], a.Transfer)
+    assert actions[-1].queue == "enquiries"
 
 
 @pytest.mark.parametrize("moment", [at(2025, 3, 4, 20), at(2025, 3, 8, 10), at(2025, 3, 9, 10)])
