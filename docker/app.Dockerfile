@@ -21,11 +21,16 @@ FROM python:${PYTHON_VERSION}-slim-bookworm
 # or redacted/ starts as a copy of the image's directory, owner and mode included, so the unprivileged user
 # can write to it.
 ARG RECORDINGS_GID=2600
+# espeak-ng: the IVR generates the prompts nobody has recorded yet (callcentre ivr prompts --generate).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends espeak-ng \
+    && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid "$RECORDINGS_GID" ccrec \
     && useradd --uid 10001 --user-group --groups ccrec --create-home --shell /usr/sbin/nologin callcentre \
     && install -d -o root -g ccrec -m 2770 /srv/asterisk-rec \
     && install -d -o callcentre -g callcentre -m 0750 \
-        /var/lib/callcentre /var/lib/callcentre/models /var/lib/callcentre/redacted
+        /var/lib/callcentre /var/lib/callcentre/models /var/lib/callcentre/redacted \
+        /var/lib/callcentre/prompt-cache
 COPY --from=build /opt/callcentre /opt/callcentre
 ENV PATH=/opt/callcentre/bin:$PATH \
     PYTHONUNBUFFERED=1

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 
 from tests.docker_helpers import (
@@ -27,6 +28,7 @@ from tests.docker_helpers import (
     EXTENSIONS,
     RECORDINGS_DIR,
     ROOT,
+    Mount,
     Step,
     env_reference,
     interpolate,
@@ -60,8 +62,10 @@ LOGGER_VARIABLES = {
     "CC_QUEUESTATUS",
 }
 EXPECTED_CONTEXTS = {"from-pstn", "cc-queue", "cc-ivr", "cc-outbound", "cc-outbound-answered", "cc-record"}
-SERVICES = {"asterisk", "postgres", "migrate", "models", "logger", "worker"}
-APP_SERVICES = ("migrate", "models", "logger", "worker")  # built from app.Dockerfile
+SERVICES = {"asterisk", "postgres", "migrate", "models", "logger", "worker", "ivr", "dashboard"}
+APP_SERVICES = ("migrate", "models", "logger", "worker", "ivr", "dashboard")  # built from app.Dockerfile
+# Long-running app services that use the database (everything but the one-shot model download).
+DATABASE_SERVICES = ("migrate", "logger", "worker", "ivr", "dashboard")
 DATA_DIR = "/var/lib/callcentre"
 
 
@@ -220,6 +224,57 @@ def test_queues_and_agents_the_dialplan_uses_exist(dialplan: dict[str, dict[str,
     assert section(EXTENSIONS, "globals").get("CC_TRUNK") in endpoints
 
 
+# ---------------------------------------------------------------- pjsip.conf
+
+
+def _pjsip_object(name: str, kind: str) -> list[tuple[str, str]]:
+    """pjsip.conf's [name] of ``type = kind``: its templates' options first, as Asterisk applies them."""
+    conf = read_conf(ETC / "pjsip.conf")
+    templates = {s.name: s for s in conf if s.templates == "!"}
+
+    def options(sec: Any) -> list[tuple[str, str]]:
+        parents = [t.strip() for t in sec.templates.split(",") if t.strip() and t.strip() != "!"]
+        return [option for parent in parents for option in options(templates[parent])] + list(sec.options)
+
+    found = [options(s) for s in conf if s.name == name and s.templates != "!"]
+    matching = [o for o in found if dict(o).get("type") == kind]
+    assert len(matching) == 1, f"pjsip.conf: expected one [{name}] of type {kind}, found {len(matching)}"
+    return matching[0]
+
+
+def _codecs(options: list[tuple[str, str]]) -> list[str]:
+    """The codecs an endpoint ends up with after its disallow/allow lines, in order."""
+    codecs: list[str] = []
+    for key, value in options:
+        for codec in (c.strip() for c in value.split(",")) if key in ("allow", "disallow") else ():
+            if key == "disallow":
+                codecs = [] if codec == "all" else [c for c in codecs if c != codec]
+            elif codec not in codecs:
+                codecs.append(codec)
+    return codecs
+
+
+def test_pjsip_has_the_ivr_endpoint_the_ivr_service_registers_as(
+    compose: dict[str, Any], dialplan: dict[str, dict[str, list[Step]]]
+) -> None:
+    endpoint = _pjsip_object("ivr", "endpoint")
+    auth = dict(_pjsip_object("ivr", "auth"))
+    aor = dict(_pjsip_object("ivr", "aor"))
+    settings = dict(endpoint)
+    assert settings["dtmf_mode"] == "rfc4733"  # pyVoIP reads DTMF as RTP events only
+    assert _codecs(endpoint) == ["ulaw", "alaw"]
+    assert (settings["auth"], settings["aors"]) == ("ivr", "ivr")
+    assert (auth["auth_type"], auth["username"], auth["password"]) == ("digest", "ivr", "${IVR_SIP_PASSWORD}")
+    assert aor["max_contacts"] == "1"  # one ivr container
+    # What the dialplan dials and what the ivr service registers as.
+    dials = [s.args[0] for steps in dialplan["cc-ivr"].values() for s in steps if s.app == "Dial"]
+    assert dials == ["PJSIP/ivr"]
+    from callcentre.settings import IvrSettings
+
+    assert "CALLCENTRE_IVR_SIP_USERNAME" not in compose["services"]["ivr"]["environment"]
+    assert IvrSettings().sip_username == "ivr"
+
+
 # ---------------------------------------------------------------- compose.yaml
 
 
@@ -270,16 +325,30 @@ def test_logger_takes_the_ami_secret_from_the_environment(compose: dict[str, Any
     assert logger["DATABASE_URL"].startswith("postgresql+psycopg://callcentre:${POSTGRES_PASSWORD")
 
 
-def test_only_asterisk_and_the_logger_get_the_ami_secret(stack: dict[str, Any]) -> None:
-    given = {
+def _given(services: dict[str, Any], secret: str) -> set[str]:
+    """The services whose environment mentions ``secret`` (as a variable name or in a value)."""
+    return {
         name
-        for name, service in stack["services"].items()
+        for name, service in services.items()
         for key, value in service.get("environment", {}).items()
-        if "AMI_SECRET" in key or "AMI_SECRET" in str(value)
+        if secret in key or secret in str(value)
     }
-    assert given == {"asterisk", "logger"}
-    for name in ("worker", "models"):
+
+
+def test_only_asterisk_the_logger_and_the_ivr_get_the_ami_secret(stack: dict[str, Any]) -> None:
+    # The IVR sends AMI Setvar + Redirect to hand SIP callers to a queue.
+    assert _given(stack["services"], "AMI_SECRET") == {"asterisk", "logger", "ivr"}
+    for name in ("worker", "models", "dashboard"):
         assert not [k for k in stack["services"][name]["environment"] if k.startswith("CALLCENTRE_AMI")]
+
+
+def test_ivr_sip_password_comes_from_the_environment_only(stack: dict[str, Any]) -> None:
+    services = stack["services"]
+    assert _given(services, "IVR_SIP_PASSWORD") == {"asterisk", "ivr"}
+    assert env_reference(services["ivr"]["environment"]["CALLCENTRE_IVR_SIP_PASSWORD"]) == "IVR_SIP_PASSWORD"
+    assert env_reference(services["asterisk"]["environment"]["IVR_SIP_PASSWORD"]) == "IVR_SIP_PASSWORD"
+    # Required: compose stops with a message rather than starting the IVR with an empty password.
+    assert services["ivr"]["environment"]["CALLCENTRE_IVR_SIP_PASSWORD"].startswith("${IVR_SIP_PASSWORD:?")
 
 
 def _settings(service: dict[str, Any]) -> Any:
@@ -292,7 +361,7 @@ def _settings(service: dict[str, Any]) -> Any:
 def test_app_environment_is_accepted_by_callcentre_settings(stack: dict[str, Any]) -> None:
     services = stack["services"]
     settings = {name: _settings(services[name]) for name in APP_SERVICES}
-    for name in ("migrate", "logger", "worker"):
+    for name in DATABASE_SERVICES:
         assert settings[name].sqlalchemy_url() == interpolate(services[name]["environment"]["DATABASE_URL"])
     assert settings["logger"].ami.secret.reveal() == "ami_secret-value"
     assert settings["logger"].ami.port == 5038
@@ -311,6 +380,32 @@ def test_app_environment_is_accepted_by_callcentre_settings(stack: dict[str, Any
     assert str(worker.data_dir / "redacted") in worker_mounts
     assert f"{DATA_DIR}/models" in mounts(services["models"])
 
+    # The dashboard plays recordings and redacted copies from where the logger and the workers put them.
+    dashboard, dashboard_mounts = settings["dashboard"], mounts(services["dashboard"])
+    assert dashboard.recordings_root == settings["logger"].recordings_root
+    assert dashboard.data_dir == worker.data_dir
+    assert dashboard_mounts[str(dashboard.recordings_root)].read_only
+    assert dashboard_mounts[str(dashboard.data_dir / "redacted")] == Mount("redacted", True)
+    assert dashboard.ami.secret.reveal() == ""
+
+    # The IVR: AMI as the logger, SIP to the bundled Asterisk as the pjsip.conf endpoint, its prompts.
+    ivr, ivr_mounts = settings["ivr"], mounts(services["ivr"])
+    assert ivr.ami.host == "asterisk"  # the bundled one, also with the external-asterisk override
+    assert (ivr.ami.port, ivr.ami.username, ivr.ami.secret) == (
+        settings["logger"].ami.port,
+        settings["logger"].ami.username,
+        settings["logger"].ami.secret,
+    )
+    assert ivr.ivr.sip_server == "asterisk" and ivr.ivr.sip_port == 5060
+    assert ivr.ivr.sip_username == "ivr" and ivr.ivr.sip_password.reveal() == "ivr_sip_password-value"
+    assert ivr.pbx_recordings_dir == settings["logger"].pbx_recordings_dir
+    assert ivr.recordings_root == settings["logger"].recordings_root
+    prompts_dir = ivr.ivr.resolved_prompts_dir()
+    assert prompts_dir is not None and ivr_mounts[str(prompts_dir)].read_only
+    cache = ivr.ivr.resolved_prompt_cache_dir(ivr.data_dir)
+    assert cache.is_relative_to(ivr.data_dir) and str(ivr.data_dir) in ivr_mounts  # a volume: it persists
+    assert not ivr_mounts[str(ivr.data_dir)].read_only
+
 
 def test_workers_use_the_model_the_models_service_downloads(compose: dict[str, Any]) -> None:
     from callcentre.settings import TranscriptionSettings
@@ -322,10 +417,32 @@ def test_workers_use_the_model_the_models_service_downloads(compose: dict[str, A
     assert interpolate(worker["CALLCENTRE_TRANSCRIPTION_MODEL"]) == TranscriptionSettings().model
 
 
+def _parse_ivr(argv: list[str]) -> dict[str, Any]:
+    """`callcentre ivr [options]`: a group run without a sub-command (parse_callcentre expects one)."""
+    from callcentre.cli_ivr import ivr
+
+    assert argv[:2] == ["callcentre", "ivr"], argv
+    context = click.Context(ivr, info_name="ivr")
+    # The plain command's parser: what is left over would be a sub-command; there must be none.
+    rest = click.Command.parse_args(ivr, context, list(argv[2:]))
+    assert rest == [], argv
+    return context.params
+
+
 def test_app_commands_are_callcentre_command_lines(compose: dict[str, Any]) -> None:
-    expected = {"migrate": "db upgrade", "models": "models download", "logger": "logger", "worker": "worker"}
-    parsed = {}
+    from callcentre import cli_dashboard  # noqa: F401  (registers `callcentre dashboard`)
+
+    expected = {
+        "migrate": "db upgrade",
+        "models": "models download",
+        "logger": "logger",
+        "worker": "worker",
+        "dashboard": "dashboard",
+    }
+    parsed = {"ivr": _parse_ivr([interpolate(arg) for arg in compose["services"]["ivr"]["command"]])}
     for name in APP_SERVICES:
+        if name == "ivr":
+            continue
         command = compose["services"][name]["command"]
         # Parsed by callcentre's click CLI: an unknown option or a refused value fails here.
         path, params = parse_callcentre([interpolate(arg) for arg in command])
@@ -333,6 +450,8 @@ def test_app_commands_are_callcentre_command_lines(compose: dict[str, Any]) -> N
         parsed[name] = params
     assert parsed["models"] == {"name": None}  # the configured model
     assert parsed["worker"] == {"processes": 2}
+    assert parsed["ivr"] == {"agi_host": "0.0.0.0", "agi_port": 4573, "sip": True}
+    assert parsed["dashboard"] == {"host": "0.0.0.0", "port": 8501}
     assert "${WORKER_PROCESSES:-2}" in compose["services"]["worker"]["command"]
 
 
@@ -346,7 +465,9 @@ def test_recordings_are_shared_by_asterisk_the_logger_and_the_workers(stack: dic
         assert worker.source in stack["volumes"]
     else:
         assert env_reference(worker.source) == "EXTERNAL_RECORDINGS_DIR"
-    for name in ("logger", "worker"):
+    dashboard = mounts(services["dashboard"])[RECORDINGS_DIR]
+    assert dashboard == worker  # read-only, the same volume or host directory
+    for name in ("logger", "worker", "dashboard"):
         environment = services[name]["environment"]
         assert environment["CALLCENTRE_RECORDINGS_ROOT"] == RECORDINGS_DIR
     # The directory Asterisk names in CC_RECORDING is the dialplan's RECDIR.
@@ -379,7 +500,7 @@ def test_ami_is_reachable_only_from_the_internal_backend_network(compose: dict[s
     backend = compose["networks"]["backend"]
     assert backend["internal"] is True
     assert services["asterisk"]["environment"]["AMI_PERMIT"] == backend["ipam"]["config"][0]["subnet"]
-    for name in ("asterisk", "logger", "postgres", "migrate", "worker"):
+    for name in ("asterisk", "logger", "postgres", "migrate", "worker", "ivr", "dashboard"):
         assert "backend" in services[name]["networks"], name
 
 
@@ -391,14 +512,46 @@ def test_only_the_one_shot_models_service_has_internet_access(stack: dict[str, A
         name: sorted(n for n in service["networks"] if not networks[n].get("internal"))
         for name, service in services.items()
     }
-    expected = {"asterisk": ["sip"], "models": ["egress"]}  # sip: published SIP/RTP ports only
+    # sip: published SIP/RTP ports only; web: the dashboard's published port, no masquerading (no way out).
+    expected = {"asterisk": ["sip"], "models": ["egress"], "dashboard": ["web"]}
     if "EXTERNAL_AMI_HOST" in str(services["logger"]):
         expected["logger"] = ["egress"]  # to reach the external PBX
     assert {name: nets for name, nets in outside.items() if nets} == expected
     assert services["models"]["networks"] == ["egress"]  # needs no database
     assert services["worker"]["networks"] == ["backend"]
+    assert services["ivr"]["networks"] == ["backend"]  # FastAGI and SIP with Asterisk, AMI, PostgreSQL
+    assert networks["web"]["driver_opts"]["com.docker.network.bridge.enable_ip_masquerade"] == "false"
     assert services["models"]["restart"] == "no"
-    assert "ports" not in services["models"] and "ports" not in services["worker"]
+    published = {name for name, service in services.items() if service.get("ports")}
+    assert published == {"asterisk", "dashboard"}
+
+
+def test_dashboard_is_published_on_localhost_only(stack: dict[str, Any]) -> None:
+    dashboard = stack["services"]["dashboard"]
+    (port,) = dashboard["ports"]
+    # Unset in docker/.env, compose publishes it on 127.0.0.1 (a reverse proxy with TLS goes in front).
+    assert interpolate(port) == "127.0.0.1:8501:8501"
+    assert "0.0.0.0" not in str(port)
+    assert port.startswith("${DASHBOARD_BIND_ADDRESS:-127.0.0.1}:")
+    command = dashboard["command"]
+    assert port.endswith(":" + command[command.index("--port") + 1])
+
+
+def test_ivr_is_reachable_by_asterisk_where_the_dialplan_looks(
+    compose: dict[str, Any], dialplan: dict[str, dict[str, list[Step]]]
+) -> None:
+    services = compose["services"]
+    agi = [s for s in dialplan["cc-ivr"]["agi"] if s.app == "AGI"]
+    assert [s.args[0] for s in agi] == ["agi://ivr:4573"]  # the service name and the --agi-port below
+    command = services["ivr"]["command"]
+    assert command[command.index("--agi-port") + 1] == "4573" and "--sip" in command
+    assert "4573" in services["ivr"]["expose"] and "ports" not in services["ivr"]
+    assert services["ivr"]["environment"]["CALLCENTRE_IVR_SIP_SERVER"] == "asterisk"
+    # FastAGI plays prompts from Asterisk's file system: the same recorded prompts, read-only in both.
+    pbx_prompts = services["ivr"]["environment"]["CALLCENTRE_IVR_PBX_PROMPTS_DIR"]
+    prompts = services["ivr"]["environment"]["CALLCENTRE_IVR_PROMPTS_DIR"]
+    in_asterisk, in_ivr = mounts(services["asterisk"])[pbx_prompts], mounts(services["ivr"])[prompts]
+    assert in_asterisk == in_ivr and in_ivr.read_only
 
 
 def test_rtp_ports_published_are_the_ones_asterisk_uses(compose: dict[str, Any]) -> None:
@@ -427,13 +580,15 @@ def test_services_start_in_order_and_workers_stop_gracefully(stack: dict[str, An
     assert services["logger"]["depends_on"]["migrate"] == done
     assert services["worker"]["depends_on"] == {"migrate": done, "models": done}
     assert "depends_on" not in services["models"]
-    assert {services[name]["restart"] for name in ("logger", "worker")} == {"unless-stopped"}
+    assert services["ivr"]["depends_on"] == {"migrate": done, "asterisk": {"condition": "service_healthy"}}
+    assert services["dashboard"]["depends_on"] == {"migrate": done}
+    assert {services[name]["restart"] for name in ("logger", "worker", "ivr", "dashboard")} == {
+        "unless-stopped"
+    }
     assert {services[name]["restart"] for name in ("migrate", "models")} == {"no"}
     # SIGTERM lets each worker process finish the job in hand before Docker's SIGKILL.
     assert _seconds(services["worker"]["stop_grace_period"]) >= 60
-    database_urls = {
-        services[name]["environment"]["DATABASE_URL"] for name in ("migrate", "logger", "worker")
-    }
+    database_urls = {services[name]["environment"]["DATABASE_URL"] for name in DATABASE_SERVICES}
     assert len(database_urls) == 1, database_urls
 
 
@@ -455,12 +610,12 @@ def test_env_example_lists_exactly_the_variables_compose_uses() -> None:
 
 def test_external_asterisk_override_replaces_only_the_bundled_pbx(compose: dict[str, Any]) -> None:
     override = load_compose(EXTERNAL)
-    assert set(override["services"]) == {"logger", "worker"}
+    assert set(override["services"]) == {"logger", "worker", "dashboard"}
     logger = override["services"]["logger"]
     assert set(logger["depends_on"]) == {"migrate"}
     assert env_reference(logger["environment"]["CALLCENTRE_AMI_HOST"]) == "EXTERNAL_AMI_HOST"
     assert "CALLCENTRE_AMI_SECRET" not in logger["environment"]  # still AMI_SECRET, from compose.yaml
-    for name in ("logger", "worker"):
+    for name in ("logger", "worker", "dashboard"):
         (source,) = [v.removesuffix(f":{RECORDINGS_DIR}:ro") for v in override["services"][name]["volumes"]]
         assert env_reference(source) == "EXTERNAL_RECORDINGS_DIR", name
     # Everything else of the worker (model, redacted copies, network, start order) is compose.yaml's.
@@ -469,6 +624,8 @@ def test_external_asterisk_override_replaces_only_the_bundled_pbx(compose: dict[
     merged = merge_compose(compose, override)
     assert "backend" in merged["services"]["logger"]["networks"]
     assert merged["services"]["worker"]["depends_on"] == compose["services"]["worker"]["depends_on"]
+    assert set(override["services"]["dashboard"]) == {"volumes"}
+    assert mounts(merged["services"]["dashboard"])[f"{DATA_DIR}/redacted"] == Mount("redacted", True)
 
 
 def test_compose_provides_every_variable_the_asterisk_templates_need(compose: dict[str, Any]) -> None:
@@ -507,7 +664,8 @@ def test_app_image_prepares_the_data_volumes_for_its_unprivileged_user(compose: 
         for target, mount in mounts(compose["services"][name]).items()
         if mount.source in compose["volumes"] and target != RECORDINGS_DIR  # recordings: Asterisk's, ccrec
     }
-    assert mounted == {f"{DATA_DIR}/models", f"{DATA_DIR}/redacted"}
+    # DATA_DIR itself: the ivr's data volume (its prompt cache).
+    assert mounted == {DATA_DIR, f"{DATA_DIR}/models", f"{DATA_DIR}/redacted"}
     assert {DATA_DIR, *mounted} <= owned, owned
 
 
@@ -565,6 +723,8 @@ VALID_ENV = {
     "AMI_PERMIT": "172.28.57.0/24",
     "AGENT_PASSWORD": "shared-agent-password",
     "AGENT_1003_PASSWORD": "revenue-agent-password",
+    "IVR_SIP_PASSWORD": "ivr-endpoint-password",
+    "SIP_BACKEND_NET": "172.28.57.0/24",
     "PSTN_TRUNK_CONTACT": "sip:198.51.100.7:5060",
     "PSTN_TRUNK_MATCH": "198.51.100.7",
     "RTP_PORT_START": "10000",
@@ -602,6 +762,7 @@ def test_entrypoint_renders_secrets_from_the_environment(tmp_path: Path) -> None
         "1002": "shared-agent-password",
         "1003": "revenue-agent-password",
         "1004": "shared-agent-password",
+        "ivr": "ivr-endpoint-password",  # no fallback to AGENT_PASSWORD
     }
     assert (tmp_path / "manager.conf").stat().st_mode & 0o777 == 0o640
     # Optional NAT lines are left out rather than set to "".
@@ -616,7 +777,7 @@ def test_entrypoint_sets_nat_options_only_when_given(tmp_path: Path) -> None:
     transport = section(tmp_path / "pjsip.conf", "transport-udp")
     assert transport.get("external_media_address") == "203.0.113.5"
     assert transport.get("external_signaling_address") == "203.0.113.5"
-    assert transport.get("local_net") == "10.0.0.0/8,192.168.0.0/16"
+    assert transport.all("local_net") == ["10.0.0.0/8,192.168.0.0/16", "172.28.57.0/24"]
 
 
 @pytest.mark.parametrize(
@@ -624,6 +785,8 @@ def test_entrypoint_sets_nat_options_only_when_given(tmp_path: Path) -> None:
     [
         ({"AMI_SECRET": ""}, "AMI_SECRET is not set"),
         ({"AGENT_PASSWORD": ""}, "AGENT_1001_PASSWORD is not set"),
+        ({"IVR_SIP_PASSWORD": ""}, "IVR_SIP_PASSWORD is not set"),
+        ({"IVR_SIP_PASSWORD": "short"}, "IVR_SIP_PASSWORD is shorter than 12 characters"),
         ({"AMI_SECRET": "short"}, "AMI_SECRET is shorter than 12 characters"),
         ({"AMI_SECRET": "long-enough-secret\nwrite = all"}, "AMI_SECRET contains a line break"),
     ],
