@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -117,8 +118,8 @@ class App:
             learned=learned,
         )
 
-    def score_handler(self, scorer: Scorer) -> ScoreHandler:
-        """The ``score`` job handler."""
+    def score_handler(self, scorer: Scorer | Callable[[], Scorer]) -> ScoreHandler:
+        """The ``score`` job handler (``scorer`` may be built lazily, on the first score job)."""
         return ScoreHandler(self.engine, scorer)
 
     def job_runner(self, handlers: list[JobHandler]) -> JobRunner:

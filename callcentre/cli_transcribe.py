@@ -73,7 +73,8 @@ def _work(config_file: Path | None, overrides: dict[str, Any]) -> None:
         message = exc.format_message() if isinstance(exc, click.ClickException) else str(exc)
         click.echo(f"Error: {message}", err=True)
         raise SystemExit(2) from None
-    runner = app.job_runner([app.transcribe_handler(recogniser), app.score_handler(app.scorer())])
+    # The QA models load (or train, the first time) on the first score job, not before transcribing.
+    runner = app.job_runner([app.transcribe_handler(recogniser), app.score_handler(app.scorer)])
     signal.signal(signal.SIGTERM, lambda _signum, _frame: runner.stop.set())
     log.info("worker %s ready (%s %s)", runner.worker, recogniser.info.engine, recogniser.info.model)
     stats = runner.run()

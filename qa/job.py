@@ -7,7 +7,8 @@ so the heavy part (``prepare``) holds no transaction.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,9 +35,20 @@ class ScoreHandler:
 
     kind = SCORE
 
-    def __init__(self, engine: Engine, scorer: Scorer) -> None:
+    def __init__(self, engine: Engine, scorer: Scorer | Callable[[], Scorer]) -> None:
+        """``scorer`` may be a function that builds it: then it is built on the first score job, so a
+        worker that only transcribes never loads (or trains) the QA models."""
         self.engine = engine
-        self.scorer = scorer
+        self._scorer = scorer
+        self._lock = threading.Lock()
+
+    @property
+    def scorer(self) -> Scorer:
+        """The scorer, built now if it was given as a function."""
+        with self._lock:
+            if not isinstance(self._scorer, Scorer):
+                self._scorer = self._scorer()
+            return self._scorer
 
     def prepare(self, claim: jobs.Claim) -> Scored:
         return self.score(claim.subject)

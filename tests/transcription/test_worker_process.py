@@ -37,12 +37,12 @@ def start_worker(database: Database, tmp_path: Path) -> subprocess.Popen[bytes]:
     )
 
 
-def job(database: Database) -> tuple[str, int]:
+def job(database: Database, kind: str = "transcribe") -> tuple[str, int]:
     with database.engine.connect() as connection:
         row = connection.execute(
-            select(jobs.Job.state, jobs.Job.attempts).where(jobs.Job.kind == "transcribe")
-        ).one()
-    return row.state, row.attempts
+            select(jobs.Job.state, jobs.Job.attempts).where(jobs.Job.kind == kind)
+        ).first()
+    return (row.state, row.attempts) if row is not None else ("absent", 0)
 
 
 def wait_for(condition: Callable[[], bool], timeout: float) -> None:
@@ -70,6 +70,8 @@ def test_a_worker_killed_mid_job_leaves_it_to_another_which_completes_it_once(
     second = start_worker(database, tmp_path)
     try:
         wait_for(lambda: job(database)[0] == jobs.DONE, 120)
+        # Then the score job its transcript queued (the QA models load, or train once, on the first one).
+        wait_for(lambda: job(database, "score")[0] == jobs.DONE, 240)
     finally:
         second.send_signal(signal.SIGTERM)  # a graceful stop
         output = second.communicate(timeout=30)[0].decode()
