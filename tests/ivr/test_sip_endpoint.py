@@ -150,9 +150,17 @@ def wait_for(condition: Callable[[], bool], timeout: float) -> bool:
 
 
 def run_calls(
-    db_engine: DbEngine, scenario: str, tmp: Path, calls: int = 1, **options: Any
+    db_engine: DbEngine,
+    scenario: str,
+    tmp: Path,
+    calls: int = 1,
+    before: Callable[[int], None] | None = None,
+    **options: Any,
 ) -> tuple[SipEndpoint, FakeAmi, int]:
-    """``calls`` SIPp calls of ``scenario`` to a fresh endpoint: (endpoint, AMI peer, SIPp exit code)."""
+    """``calls`` SIPp calls of ``scenario`` to a fresh endpoint: (endpoint, AMI peer, SIPp exit code).
+
+    ``before(endpoint_port)`` runs once the endpoint is up, before the calls arrive.
+    """
     ami = FakeAmi()
     with ami.serving():
         sipp_port, endpoint_port = free_port(), free_port()
@@ -160,6 +168,8 @@ def run_calls(
         process = start_sipp(scenario, endpoint_port, sipp_port, tmp, calls)
         try:
             endpoint.start()
+            if before is not None:
+                before(endpoint_port)
             code = process.wait(timeout=240)
             wait_for(lambda: len(endpoint.reports) >= calls, 20)
         finally:
@@ -217,3 +227,31 @@ def test_a_caller_without_rfc4733_support_hears_a_prompt_and_reaches_an_agent(
     assert (stored.outcome, stored.queue) == ("transferred", getattr(general, "queue", None))
     assert [r for _node, _keys, _at, r in stored.digits].count("no_input") >= 2
     assert [a["Exten"] for a in ami.named("Redirect")] == [stored.queue]
+
+
+def garbage(port: int) -> None:
+    """A peer that sends the endpoint what is not SIP at all, and a truncated SIP request."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.sendto(b"\x00\xff\xfe this is not SIP\r\n\r\n", ("127.0.0.1", port))
+        sock.sendto(b"INVITE sip:ivr@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP", ("127.0.0.1", port))
+
+
+def test_garbage_from_a_peer_does_not_stop_the_endpoint_serving_the_next_caller(
+    database: Database, tmp_path: Path
+) -> None:
+    endpoint, ami, code = run_calls(database.engine, "water_fault.xml", tmp_path, before=garbage)
+    assert code == 0 and len(endpoint.reports) == 1
+    with Session(database.engine) as db:
+        stored = db.scalars(select(IvrSession)).one()
+    assert (stored.outcome, stored.queue) == ("transferred", "faults")
+    assert [a["Exten"] for a in ami.named("Redirect")] == ["faults"]
+
+
+def test_a_caller_who_vanishes_mid_call_is_stored_as_hung_up(database: Database, tmp_path: Path) -> None:
+    _, ami, code = run_calls(database.engine, "vanish.xml", tmp_path, rtp_timeout=3.0)
+    assert code == 0
+    with Session(database.engine) as db:
+        assert wait_for(lambda: db.scalars(select(IvrSession)).first() is not None, 20)
+        stored = db.scalars(select(IvrSession)).one()
+    assert stored.outcome == "hung_up" and stored.hangup_node is not None
+    assert ami.named("Redirect") == []
