@@ -4,7 +4,9 @@ The demo starts the built-in Asterisk simulator (real AMI over TCP on a free
 local port), runs the real call logger against it on SQLite, plays an hour of
 a municipal call centre compressed ``--speed`` times, and prints the queue
 figures. Nothing here is special-cased for the demo: the logger does not know
-it is talking to a simulator.
+it is talking to a simulator. It ends by adding one dashboard user per role
+(random passwords, printed once) and serving the QA dashboard on the demo's data
+until Ctrl-C (``--no-dashboard`` stops after the figures: the tests and CI use it).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from callcentre.cli import CliState, cli, pass_state
 from callcentre.cli_calls import print_stats
 from callcentre.cli_transcribe import drain_with_progress
 from callcentre.db import make_engine, safe_url
+from callcentre.demo_dashboard import serve_dashboard
 from callcentre.demo_ivr import run_ivr_calls
 from callcentre.qa_summary import print_qa_summary, qa_summary
 from callcentre.schema import upgrade
@@ -65,9 +68,22 @@ class DemoOptions:
     help="How many times faster than real time the hour plays.",
 )
 @click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same calls.")
+@click.option("--no-dashboard", is_flag=True, help="Stop after the figures: no demo users, no dashboard.")
+@click.option(
+    "--dashboard-port",
+    type=click.IntRange(1, 65535),
+    default=8501,
+    show_default=True,
+    help="The dashboard's port.",
+)
 @pass_state
-def demo(state: CliState, calls: int, speed: float, seed: int) -> None:
-    """Run the simulator and the call logger on SQLite, play an hour of calls, show the figures."""
+def demo(
+    state: CliState, calls: int, speed: float, seed: int, no_dashboard: bool, dashboard_port: int
+) -> None:
+    """Play an hour of calls through the simulator and the call logger, show the figures, serve the dashboard.
+
+    The dashboard (http://localhost:8501) runs until Ctrl-C, with one demo user per role.
+    """
     settings = _demo_settings(state.settings())
     engine = make_engine(settings.sqlalchemy_url())
     upgrade(engine)
@@ -81,6 +97,10 @@ def demo(state: CliState, calls: int, speed: float, seed: int) -> None:
     run_ivr_calls(app, console, calls=30, seed=seed)
     _transcribe(app, console)
     _score(app, console)
+    if not no_dashboard:
+        status = serve_dashboard(app, console, dashboard_port, state.config_file)
+        if status not in (0, -2, 130):  # -2, 130: stopped by Ctrl-C
+            raise click.ClickException(f"the dashboard stopped with status {status}")
 
 
 def _score(app: App, console: Console) -> None:

@@ -19,10 +19,15 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from sqlalchemy import select
 
-from callcentre import cli_calls, cli_logger  # noqa: F401  (registers the sub-commands on the group)
+from callcentre import cli_calls, cli_logger, demo  # noqa: F401  (registers the sub-commands on the group)
 from callcentre.cli import cli
+from callcentre.db import make_engine
+from callcentre.demo_dashboard import create_demo_users
 from callcentre.schema import head_revision
+from dashboard.models import ROLES, User
+from dashboard.passwords import verify_password
 from tests.conftest import CAPTURES, capture
 from tests.telephony.fake_asterisk import FakeAsterisk, capture_events
 
@@ -228,3 +233,21 @@ def test_logger_records_calls_from_asterisk_and_stops_cleanly_on_sigterm(tmp_pat
     assert process.returncode == 0, stdout + stderr
     assert stored_linkedids(tmp_path / "callcentre.db") == ["1795350910.0"]
     assert peer.logins == 1
+
+
+def test_demo_can_skip_the_dashboard(tmp_path: Path) -> None:
+    """Tests and CI run ``callcentre demo --no-dashboard``: the demo must never block on a server."""
+    assert "--no-dashboard" in ok(tmp_path, "demo", "--help").output
+
+
+def test_demo_users_one_per_role_the_agent_being_the_busiest(replayed: Path) -> None:
+    engine = make_engine(f"sqlite:///{replayed / 'callcentre.db'}")
+    with engine.begin() as connection:
+        logins = create_demo_users(connection)
+        again = create_demo_users(connection)
+        rows = connection.execute(select(User.username, User.password_hash))
+        hashes = {row.username: row.password_hash for row in rows}
+    engine.dispose()
+    assert [login.role for login in logins] == list(ROLES) and again == []
+    assert next(login.agent_name for login in logins if login.role == "agent") == "Pieter van Wyk"
+    assert all(verify_password(hashes[login.username], login.password) for login in logins)

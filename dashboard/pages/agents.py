@@ -14,6 +14,13 @@ from dashboard.auth import SessionUser
 from dashboard.queries import agents as q
 from dashboard.queries.calls import filter_choices
 
+#: How the tables show rates and means (the exports keep the raw numbers).
+SHARES = {
+    "pass rate": st.column_config.NumberColumn(format="percent"),
+    "fail rate": st.column_config.NumberColumn(format="percent"),
+    "mean score": st.column_config.NumberColumn(format="%.1f"),
+}
+
 
 def filters(user: SessionUser) -> tuple[q.AgentFilters, str]:
     """The period, the agents (not for an agent user) and the trend's bucket."""
@@ -71,7 +78,7 @@ def render(user: SessionUser) -> None:
         st.info("No scored calls in this period.")
         return
     st.subheader("Summary")
-    widgets.show(summary)
+    widgets.show(summary, column_config=SHARES)
     export.download_buttons(
         user, "agents", summary, "agents_export", {"period": f"{chosen.start}..{chosen.end}"}
     )
@@ -85,7 +92,7 @@ def render(user: SessionUser) -> None:
     if weakest.empty:
         st.caption("No criterion failed in this period.")
     else:
-        widgets.show(weakest)
+        widgets.show(weakest, column_config=SHARES)
         export.download_buttons(user, "weakest-criteria", weakest, "weakest_export")
     st.subheader("Disputes")
     disputes = widgets.table(data.read(q.disputes, chosen))

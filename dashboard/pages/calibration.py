@@ -16,6 +16,11 @@ from dashboard import auth, data, export, widgets
 from dashboard.auth import SessionUser
 from dashboard.queries import calibration as q
 
+#: How the per-criterion table shows its figures (the export keeps the raw numbers).
+SHARES = {
+    "agreement": st.column_config.NumberColumn(format="percent"),
+    "kappa": st.column_config.NumberColumn(format="%.2f"),
+}
 WINDOWS = {"day": timedelta(days=1), "week": timedelta(weeks=1), "4 weeks": timedelta(weeks=4)}
 
 
@@ -51,7 +56,7 @@ def render(user: SessionUser) -> None:
     st.subheader("Per criterion over the period")
     st.caption(f"Flagged: kappa below {min_kappa:g} or agreement below 80 %. Worst first.")
     shown = now.assign(confusion=now["confusion"].map(lambda c: str(c["human_rows_auto_columns"])))
-    widgets.show(shown)
+    widgets.show(shown, column_config=SHARES)
     export.download_buttons(user, "calibration", shown, "cal_export", {"period": f"{start}..{end}"})
     over_time = widgets.table(data.read(q.calibration_over_time, start, end, window, min_kappa))
     st.subheader("Agreement over time")

@@ -12,7 +12,7 @@ from dashboard import auth, data, export, widgets
 from dashboard.auth import SessionUser
 from dashboard.queries import calls as q
 
-PAGES_KEY, SEEN_KEY = "calls_pages", "calls_filters_seen"
+PAGES_KEY, SEEN_KEY, ARRIVED_KEY = "calls_pages", "calls_filters_seen", "calls_arrived"
 COLUMNS = {
     "start_time": "start",
     "direction": "direction",
@@ -120,8 +120,22 @@ def export_table(engine: Engine, chosen: q.CallFilters, zone: str) -> pd.DataFra
     return pd.DataFrame(rows).drop(columns=["id"], errors="ignore")
 
 
+def follow_link() -> None:
+    """On arriving after the login page: open the call its address named (``?call=``), if any.
+
+    A link to a call opened before logging in lands here (the first page) with the call in its address.
+    """
+    if st.session_state.get(ARRIVED_KEY):
+        return
+    st.session_state[ARRIVED_KEY] = True
+    linked = st.query_params.get("call")
+    if linked:
+        st.switch_page("pages/call_detail.py", query_params={"call": linked})
+
+
 def render(user: SessionUser) -> None:
     """The page."""
+    follow_link()
     if st.session_state.pop("goto_call", False):
         st.switch_page("pages/call_detail.py", query_params={"call": st.session_state["call"]})
     st.title("My calls" if user.role == "agent" else "Calls")

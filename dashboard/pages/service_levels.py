@@ -55,10 +55,11 @@ def _colours(row: pd.Series) -> list[str]:
 
 
 def show_rated(frame: pd.DataFrame) -> None:
-    """Figures against targets: each rated cell red, amber or green; rates as percentages."""
+    """Figures against targets: each rated cell red, amber or green; rates as percentages, seconds to 0.1."""
     readable = frame.rename(columns=lambda name: str(name).replace("_", " "))
     shares = {name: "{:.1%}" for name in PERCENTS if name in readable.columns}
-    styled = readable.style.apply(_colours, axis=1).format(shares, na_rep="–")
+    seconds = {name: "{:.1f}" for name in readable.columns if str(name).endswith("seconds")}
+    styled = readable.style.apply(_colours, axis=1).format(shares | seconds, na_rep="–")
     st.dataframe(styled, hide_index=True, width="stretch")
 
 
