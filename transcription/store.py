@@ -94,14 +94,24 @@ class SearchHit:
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
+def search_terms(query: str) -> list[str]:
+    """The words of a search, lower case (punctuation and full-text query syntax dropped)."""
+    return _WORD.findall(query.lower())
+
+
+def fts5_match(terms: list[str]) -> str:
+    """An FTS5 MATCH expression requiring every term; each is quoted, so what a user types is never
+    read as FTS5 query syntax."""
+    return " AND ".join('"' + term.replace('"', '""') + '"' for term in terms)
+
+
 def search(connection: Connection, query: str, limit: int = 50) -> list[SearchHit]:
     """Segments whose text contains every word of ``query`` (SQLite FTS5 / PostgreSQL full text)."""
-    terms = _WORD.findall(query.lower())
+    terms = search_terms(query)
     if not terms:
         return []
     if connection.dialect.name == "sqlite":
-        # Each term quoted: user input must never be read as FTS5 query syntax.
-        match = " AND ".join('"' + term.replace('"', '""') + '"' for term in terms)
+        match = fts5_match(terms)
         sql = text(
             'SELECT t.linkedid, s.speaker, s.start, s."end", s.text FROM transcript_search '
             "JOIN transcript_segments s ON s.id = transcript_search.rowid "

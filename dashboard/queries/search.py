@@ -6,24 +6,16 @@ whose transcript has a speaker turn containing every word, for use in a filter.
 
 from __future__ import annotations
 
-import re
-
 from sqlalchemy import String, TextualSelect, column, text
 
-_WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def terms(query: str) -> list[str]:
-    """The words of a search (punctuation and FTS syntax dropped)."""
-    return _WORD.findall(query.lower())
+from transcription.store import fts5_match, search_terms
 
 
 def matching_calls(dialect: str, query: str) -> TextualSelect:
     """``SELECT linkedid`` of the calls with a turn containing every word of ``query``."""
-    words = terms(query) or ["\u2205"]  # nothing to look for: match nothing
+    words = search_terms(query) or ["\u2205"]  # nothing to look for: match nothing
     if dialect == "sqlite":
-        # Each term quoted: what a user types must never be read as FTS5 query syntax.
-        match = " AND ".join('"' + word.replace('"', '""') + '"' for word in words)
+        match = fts5_match(words)
         sql = text(
             "SELECT t.linkedid FROM transcript_search "
             "JOIN transcript_segments s ON s.id = transcript_search.rowid "
