@@ -135,7 +135,7 @@ def _check_holidays(country: Any, subdivision: Any) -> str | None:
         return None
     try:
         holidays.country_holidays(str(country), subdiv=subdivision)
-    except NotImplementedError as error:
+    except NotImplementedError as error:  # how the holidays package says it has no such country
         raise ScheduleError("public_holidays", f"no public-holiday calendar for {country!r}") from error
     return str(country)
 

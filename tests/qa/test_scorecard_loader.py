@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from qa.corpus.model import INBOUND_CRITERIA, OUTBOUND_CRITERIA
 from qa.library import SHARED_FILE, SHIPPED, load_library
 from qa.scorecard import PRINCIPLES
 from qa.scorecard_loader import ScorecardError, load_shared_phrases, parse_scorecard
@@ -34,25 +35,8 @@ sections:
         weight: 2
         detector: {kind: dead_air, max_seconds: 15}
 """
-EXPECTED_IDS = {
-    "greeting",
-    "agent_name",
-    "verification",
-    "reference_given",
-    "reference_integrity",
-    "turnaround",
-    "empathy",
-    "hold_permission",
-    "further_help",
-    "closing",
-    "rudeness",
-    "right_party",
-    "recording_disclosure",
-    "purpose_amount",
-    "payment_options",
-    "promise_confirmed",
-    "no_threats",
-}
+#: Every criterion the labelled corpus (and the issue) names must be on a shipped scorecard.
+EXPECTED_IDS = set(INBOUND_CRITERIA) | set(OUTBOUND_CRITERIA)
 
 
 def test_the_three_shipped_scorecards_load_without_errors() -> None:
