@@ -25,6 +25,7 @@ def target_metadata() -> MetaData:
     import dashboard.models  # noqa: F401
     import ivr.models  # noqa: F401
     import qa.models  # noqa: F401
+    import telephony.campaigns.models
     import telephony.models  # noqa: F401
     import transcription.models  # noqa: F401
     from callcentre.db import Base

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from callcentre.settings_dialer import DialerSettings
+
 ENV_PREFIX = "CALLCENTRE_"
 
 
@@ -231,6 +233,7 @@ class Settings:
     transcription: TranscriptionSettings = field(default_factory=TranscriptionSettings)
     qa: QaSettings = field(default_factory=QaSettings)
     ivr: IvrSettings = field(default_factory=IvrSettings)
+    dialer: DialerSettings = field(default_factory=DialerSettings)
 
     def sqlalchemy_url(self) -> str:
         """The database URL to connect to (a secret: never log it)."""

@@ -6,6 +6,6 @@
 * :mod:`ivr.engine`: the pure engine, ``(state, event) -> (state, actions)``, with
   :mod:`ivr.events` (what a transport reports) and :mod:`ivr.actions` (what it must do).
 * :mod:`ivr.session`: the session record (path, timings, keys, outcome) derived from a state.
-* :mod:`ivr.references`: reference numbers with a Damm check digit; :mod:`ivr.schedule`: opening
+* :mod:`ivr.references`: reference numbers with a Damm check digit; :mod:`callcentre.schedule`: opening
   hours and South African public holidays.
 """

@@ -9,7 +9,7 @@
     prompts: {invalid: {en: ...}, no_input: {en: ...}}
     defaults: {timeout: 5, inter_digit_timeout: 3, retries: 2, terminator: "#",
                on_invalid: agent_general, on_no_input: agent_general}
-    schedules: {office: {hours: {mon-fri: "07:30-16:00"}}}      # see ivr.schedule
+    schedules: {office: {hours: {mon-fri: "07:30-16:00"}}}      # see callcentre.schedule
     nodes:
       main:
         type: menu
@@ -30,7 +30,7 @@ from typing import Any
 
 from ivr import menu as m
 from ivr.menu_yaml import REQUIRED, Context, MenuError, Problem, Reader, YamlMap, read_yaml
-from ivr.schedule import Schedule, ScheduleError, parse_schedule
+from callcentre.schedule import Schedule, ScheduleError, parse_schedule
 
 __all__ = ["DEFAULT_MENU", "MenuError", "Problem", "load_menu", "parse_menu"]
 DEFAULT_MENU = Path(__file__).parent / "menus" / "municipal.yaml"

@@ -1,0 +1,107 @@
+"""The dialer's rules as values: calling window (with public holidays), attempt limits, retries.
+
+Built from the ``[dialer]`` settings (:class:`callcentre.settings_dialer.DialerSettings`) and a
+campaign's overrides. The window reuses :class:`callcentre.schedule.Schedule` (the IVR's opening
+hours), so days, hours and holidays are written and validated the same way everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from callcentre.schedule import Schedule, ScheduleError, parse_schedule
+from callcentre.settings_dialer import DialerSettings
+
+#: Results that are retried, and the default minutes before a retry.
+RETRY_RESULTS = ("busy", "no_answer", "congestion", "failed", "unknown")
+LIMIT_KEYS = ("max_per_day", "max_per_number_per_day", "max_per_campaign", "min_gap_minutes")
+
+
+class RulesError(ValueError):
+    """A rule that cannot be understood; the message names the setting."""
+
+
+@dataclass(frozen=True, slots=True)
+class DialRules:
+    """Everything the compliance check needs besides the clock and the account's history."""
+
+    window: Schedule
+    max_per_day: int = 3
+    max_per_number_per_day: int = 2
+    max_per_campaign: int = 10
+    min_gap_minutes: int = 60
+    retry_minutes: Mapping[str, int] = field(default_factory=dict)
+
+    def retry_after(self, result: str) -> int:
+        """Minutes to wait after ``result`` (at least the minimum gap)."""
+        return max(self.retry_minutes.get(result, self.min_gap_minutes), self.min_gap_minutes)
+
+
+def parse_window(text: str, country: str, subdivision: str, timezone: str) -> Schedule:
+    """``"mon-fri 08:00-20:00; sat 09:00-13:00; sun closed"`` as a :class:`Schedule`."""
+    hours: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        days, _, spans = part.partition(" ")
+        if not spans.strip():
+            raise RulesError(f"dialer.window: {part!r}: expected 'days HH:MM-HH:MM' or 'days closed'")
+        hours[days] = spans.strip()
+    if not hours:
+        raise RulesError("dialer.window: no days given")
+    spec: dict[str, Any] = {"hours": hours, "timezone": timezone, "public_holidays": country or False}
+    if subdivision:
+        spec["subdivision"] = subdivision
+    try:
+        return parse_schedule("calling window", spec)
+    except ScheduleError as error:
+        raise RulesError(f"dialer.window ({error.field}): {error}") from None
+
+
+def parse_retry(text: str) -> dict[str, int]:
+    """``"busy:30, no_answer:120"`` as ``{"busy": 30, "no_answer": 120}``."""
+    out: dict[str, int] = {}
+    for item in filter(None, (i.strip() for i in text.split(","))):
+        name, colon, minutes = item.partition(":")
+        name = name.strip()
+        if not colon or name not in RETRY_RESULTS or not minutes.strip().isdigit():
+            raise RulesError(
+                f"dialer.retry_minutes: {item!r}: expected result:minutes, result one of "
+                + ", ".join(RETRY_RESULTS)
+            )
+        out[name] = int(minutes)
+    return out
+
+
+def rules_from_settings(settings: DialerSettings, overrides: Mapping[str, Any] | None = None) -> DialRules:
+    """The rules of a campaign: the settings, then the campaign's ``rules`` overrides."""
+    window = parse_window(
+        settings.window, settings.holidays_country, settings.holidays_subdivision, settings.timezone
+    )
+    rules = DialRules(
+        window=window,
+        max_per_day=settings.max_per_day,
+        max_per_number_per_day=settings.max_per_number_per_day,
+        max_per_campaign=settings.max_per_campaign,
+        min_gap_minutes=settings.min_gap_minutes,
+        retry_minutes=parse_retry(settings.retry_minutes),
+    )
+    return apply_overrides(rules, overrides or {})
+
+
+def apply_overrides(rules: DialRules, overrides: Mapping[str, Any]) -> DialRules:
+    """``rules`` with a campaign's limits and retry minutes replaced; unknown keys are errors."""
+    changes: dict[str, Any] = {}
+    for key, value in overrides.items():
+        if key in LIMIT_KEYS:
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise RulesError(f"campaign rule {key}: expected a whole number >= 0, got {value!r}")
+            changes[key] = value
+        elif key == "retry_minutes":
+            parsed = parse_retry(value) if isinstance(value, str) else dict(value)
+            changes[key] = {**rules.retry_minutes, **parsed}
+        else:
+            raise RulesError(
+                f"campaign rule {key!r}: unknown (one of {', '.join(LIMIT_KEYS)}, retry_minutes)"
+            )
+    return replace(rules, **changes)
