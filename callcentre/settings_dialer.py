@@ -40,6 +40,9 @@ class DialerSettings:
     #: An attempt without a result from AMI after this many seconds is settled from the call
     #: records, else marked ``unknown`` (it still counts as a dial).
     attempt_timeout_seconds: int = 300
+    #: Seconds after an answered call before progressive mode dials for the agent again (sooner
+    #: once they have recorded the outcome).
+    wrapup_seconds: int = 30
     #: Seconds an account shown in preview stays reserved for the agent.
     preview_lease_seconds: int = 600
     #: Days after a promise's due date before an unpaid promise counts as broken.

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from telephony.simulator.server import Client, Simulator
 
 Action = list[tuple[str, str]]
+#: Originate variables the outbound plan models itself; the others are set as they come.
+PLAN_VARIABLES = ("CC_RING_TIMEOUT", "CC_ACCOUNT", "CC_CAMPAIGN")
 
 
 class Req:
@@ -115,6 +117,7 @@ async def _originate(sim: Simulator, client: Client, req: Req) -> None:
         ring_timeout=int(timeout) if timeout and timeout.isdigit() else None,
         campaign=req.get("account") or variables.get("CC_CAMPAIGN") or None,
         action_id=req.id or "",
+        extra={k: v for k, v in variables.items() if k not in PLAN_VARIABLES},
     )
     started = start_call(sim.ctx, plan, sim.now())
     assert started is not None

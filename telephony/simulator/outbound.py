@@ -32,6 +32,7 @@ class OutboundCall(CallSession):
         campaign: str | None = None,
         action_id: str = "",
         ring_timeout: int | None = None,
+        variables: dict[str, str] | None = None,
     ) -> None:
         super().__init__(ctx, now, PlayedCall("", "outbound", number, number, now))
         self.agent = agent
@@ -40,6 +41,8 @@ class OutboundCall(CallSession):
         self.campaign = self.cfg.campaign if campaign is None else campaign
         self.action_id = action_id
         self.ring_timeout = ring_timeout
+        #: Further Originate ``Variable``s (e.g. ``CC_ATTEMPT``), set on the agent channel.
+        self.variables = dict(variables or {})
         self.a = self.new_channel(agent.extension, agent.extension, agent.caller_name, None)
         self.record.linkedid = self.a.linkedid
         self.record.agents.append(agent.extension)
@@ -62,6 +65,8 @@ class OutboundCall(CallSession):
             self.put(ev.varset, a, "CC_RING_TIMEOUT", str(self.ring_timeout))
         self.put(ev.varset, a, "CC_ACCOUNT", self.account)
         self.put(ev.varset, a, "CC_CAMPAIGN", self.campaign)
+        for name, value in self.variables.items():
+            self.put(ev.varset, a, name, value)
         a.application, a.app_data = "AppDial2", "(Outgoing Line)"
         self.put(ev.newexten, a, a.application, a.app_data)
         a.account = self.campaign

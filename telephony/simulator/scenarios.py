@@ -71,6 +71,7 @@ class OutboundPlan:
     hangup_by: str = "customer"
     campaign: str | None = None
     action_id: str = ""
+    #: Further Originate variables (set on the agent channel, as Asterisk does).
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -235,7 +236,7 @@ def start_call(ctx: SimContext, p: Plan, now: float) -> tuple[CallSession, Scrip
     agent = ctx.config.agent(p.agent)
     if agent is None:
         return None
-    o = OutboundCall(ctx, now, agent, p.number, p.account, p.campaign, p.action_id, p.ring_timeout)
+    o = OutboundCall(ctx, now, agent, p.number, p.account, p.campaign, p.action_id, p.ring_timeout, p.extra)
     return o, outbound_script(o, p)
 
 
