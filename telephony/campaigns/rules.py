@@ -11,12 +11,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import holidays
+
 from callcentre.schedule import Schedule, ScheduleError, parse_schedule
 from callcentre.settings_dialer import DialerSettings
 
 #: Results that are retried, and the default minutes before a retry.
 RETRY_RESULTS = ("busy", "no_answer", "congestion", "failed", "unknown")
 LIMIT_KEYS = ("max_per_day", "max_per_number_per_day", "max_per_campaign", "min_gap_minutes")
+#: The ``[dialer]`` setting behind each field of the window's schedule (the rest is ``dialer.window``).
+WINDOW_SETTINGS = {
+    "timezone": "dialer.timezone",
+    "public_holidays": "dialer.holidays_country",
+    "subdivision": "dialer.holidays_subdivision",
+}
 
 
 class RulesError(ValueError):
@@ -46,6 +54,8 @@ def parse_window(text: str, country: str, subdivision: str, timezone: str) -> Sc
         days, _, spans = part.partition(" ")
         if not spans.strip():
             raise RulesError(f"dialer.window: {part!r}: expected 'days HH:MM-HH:MM' or 'days closed'")
+        if days in hours:  # a mapping would silently keep only the last
+            raise RulesError(f"dialer.window: {days!r} is given twice")
         hours[days] = spans.strip()
     if not hours:
         raise RulesError("dialer.window: no days given")
@@ -55,22 +65,58 @@ def parse_window(text: str, country: str, subdivision: str, timezone: str) -> Sc
     try:
         return parse_schedule("calling window", spec)
     except ScheduleError as error:
-        raise RulesError(f"dialer.window ({error.field}): {error}") from None
+        raise _window_error(error, country, subdivision) from None
 
 
-def parse_retry(text: str) -> dict[str, int]:
-    """``"busy:30, no_answer:120"`` as ``{"busy": 30, "no_answer": 120}``."""
+def _window_error(error: ScheduleError, country: str, subdivision: str) -> RulesError:
+    """The schedule's complaint, naming the ``[dialer]`` setting it is really about."""
+    if error.field == "public_holidays" and subdivision and _has_calendar(country):
+        return RulesError(f"dialer.holidays_subdivision: {country!r} has no subdivision {subdivision!r}")
+    if error.field in WINDOW_SETTINGS:
+        return RulesError(f"{WINDOW_SETTINGS[error.field]}: {error}")
+    return RulesError(f"dialer.window ({error.field}): {error}")
+
+
+def _has_calendar(country: str) -> bool:
+    try:
+        holidays.country_holidays(country)
+    except NotImplementedError:  # the holidays package's "no such country"
+        return False
+    return True
+
+
+def parse_retry(text: str, setting: str = "dialer.retry_minutes") -> dict[str, int]:
+    """``"busy:30, no_answer:120"`` as ``{"busy": 30, "no_answer": 120}``; errors name ``setting``."""
     out: dict[str, int] = {}
     for item in filter(None, (i.strip() for i in text.split(","))):
         name, colon, minutes = item.partition(":")
         name = name.strip()
-        if not colon or name not in RETRY_RESULTS or not minutes.strip().isdigit():
+        if not colon or name not in RETRY_RESULTS or not minutes.strip().isdecimal():
             raise RulesError(
-                f"dialer.retry_minutes: {item!r}: expected result:minutes, result one of "
-                + ", ".join(RETRY_RESULTS)
+                f"{setting}: {item!r}: expected result:minutes, result one of " + ", ".join(RETRY_RESULTS)
             )
         out[name] = int(minutes)
     return out
+
+
+def _retry_mapping(value: Any, setting: str) -> dict[str, int]:
+    """A campaign's ``retry_minutes``: ``"busy:20"`` text or a ``{"busy": 20}`` mapping."""
+    if isinstance(value, str):
+        return parse_retry(value, setting)
+    if not isinstance(value, Mapping):
+        raise RulesError(f"{setting}: expected 'result:minutes, ...' or a mapping, got {value!r}")
+    for name, minutes in value.items():
+        if name not in RETRY_RESULTS:
+            raise RulesError(f"{setting}: unknown result {name!r} (one of {', '.join(RETRY_RESULTS)})")
+        _whole(f"{setting}.{name}", minutes)
+    return dict(value)
+
+
+def _whole(setting: str, value: Any) -> int:
+    """``value`` when it is a whole number >= 0; else an error naming ``setting``."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise RulesError(f"{setting}: expected a whole number >= 0, got {value!r}")
+    return value
 
 
 def rules_from_settings(settings: DialerSettings, overrides: Mapping[str, Any] | None = None) -> DialRules:
@@ -78,14 +124,8 @@ def rules_from_settings(settings: DialerSettings, overrides: Mapping[str, Any] |
     window = parse_window(
         settings.window, settings.holidays_country, settings.holidays_subdivision, settings.timezone
     )
-    rules = DialRules(
-        window=window,
-        max_per_day=settings.max_per_day,
-        max_per_number_per_day=settings.max_per_number_per_day,
-        max_per_campaign=settings.max_per_campaign,
-        min_gap_minutes=settings.min_gap_minutes,
-        retry_minutes=parse_retry(settings.retry_minutes),
-    )
+    limits = {key: _whole(f"dialer.{key}", getattr(settings, key)) for key in LIMIT_KEYS}
+    rules = DialRules(window=window, retry_minutes=parse_retry(settings.retry_minutes), **limits)
     return apply_overrides(rules, overrides or {})
 
 
@@ -94,12 +134,9 @@ def apply_overrides(rules: DialRules, overrides: Mapping[str, Any]) -> DialRules
     changes: dict[str, Any] = {}
     for key, value in overrides.items():
         if key in LIMIT_KEYS:
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise RulesError(f"campaign rule {key}: expected a whole number >= 0, got {value!r}")
-            changes[key] = value
+            changes[key] = _whole(f"campaign rule {key}", value)
         elif key == "retry_minutes":
-            parsed = parse_retry(value) if isinstance(value, str) else dict(value)
-            changes[key] = {**rules.retry_minutes, **parsed}
+            changes[key] = {**rules.retry_minutes, **_retry_mapping(value, "campaign rule retry_minutes")}
         else:
             raise RulesError(
                 f"campaign rule {key!r}: unknown (one of {', '.join(LIMIT_KEYS)}, retry_minutes)"

@@ -13,6 +13,7 @@ import datetime as dt
 from collections import Counter
 
 from sqlalchemy import Engine, insert, select
+from sqlalchemy.orm import Session
 
 from telephony.campaigns import selection
 from telephony.campaigns.models import CampaignAccount, DialDecision, DialRequest, DoNotCall
@@ -43,8 +44,8 @@ EXPECTED = {"5001": "answered", "5002": "busy", "5003": "no_answer", "5004": "co
 
 
 def outbound_calls(engine: Engine) -> list[Call]:
-    with engine.connect() as conn:
-        return list(conn.scalars(select(Call).where(Call.direction == "outbound")))
+    with Session(engine) as db:
+        return list(db.scalars(select(Call).where(Call.direction == "outbound")))
 
 
 def accounts_by_id(engine: Engine) -> dict[int, str]:
