@@ -105,6 +105,7 @@ def main() -> None:
     from callcentre import (  # noqa: F401  (each registers its commands)
         cli_calls,
         cli_dashboard,
+        cli_dialer,
         cli_ivr,
         cli_logger,
         cli_models,

@@ -38,14 +38,15 @@ def logger(
         log.info("resumed %d call(s) that were in progress when the logger last stopped", restored)
     supervisor = app.supervisor(call_logger)
     try:
-        asyncio.run(_serve(supervisor.run))
+        asyncio.run(serve_until_signal(supervisor.run))
     except AmiAuthError as exc:
         raise click.ClickException(str(exc)) from None
     counters = call_logger.counters
     log.info("stopped: %d events received, %d calls recorded", counters.received, counters.calls)
 
 
-async def _serve(run: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+async def serve_until_signal(run: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+    """Run a long-lived service until SIGTERM or Ctrl-C sets its stop event."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

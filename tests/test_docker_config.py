@@ -62,10 +62,11 @@ LOGGER_VARIABLES = {
     "CC_QUEUESTATUS",
 }
 EXPECTED_CONTEXTS = {"from-pstn", "cc-queue", "cc-ivr", "cc-outbound", "cc-outbound-answered", "cc-record"}
-SERVICES = {"asterisk", "postgres", "migrate", "models", "logger", "worker", "ivr", "dashboard"}
-APP_SERVICES = ("migrate", "models", "logger", "worker", "ivr", "dashboard")  # built from app.Dockerfile
+SERVICES = {"asterisk", "postgres", "migrate", "models", "logger", "dialer", "worker", "ivr", "dashboard"}
+# Built from app.Dockerfile:
+APP_SERVICES = ("migrate", "models", "logger", "dialer", "worker", "ivr", "dashboard")
 # Long-running app services that use the database (everything but the one-shot model download).
-DATABASE_SERVICES = ("migrate", "logger", "worker", "ivr", "dashboard")
+DATABASE_SERVICES = ("migrate", "logger", "dialer", "worker", "ivr", "dashboard")
 DATA_DIR = "/var/lib/callcentre"
 
 
@@ -335,9 +336,9 @@ def _given(services: dict[str, Any], secret: str) -> set[str]:
     }
 
 
-def test_only_asterisk_the_logger_and_the_ivr_get_the_ami_secret(stack: dict[str, Any]) -> None:
-    # The IVR sends AMI Setvar + Redirect to hand SIP callers to a queue.
-    assert _given(stack["services"], "AMI_SECRET") == {"asterisk", "logger", "ivr"}
+def test_only_asterisk_the_logger_the_dialer_and_the_ivr_get_the_ami_secret(stack: dict[str, Any]) -> None:
+    # The IVR sends AMI Setvar + Redirect to hand SIP callers to a queue; the dialer sends Originate.
+    assert _given(stack["services"], "AMI_SECRET") == {"asterisk", "logger", "dialer", "ivr"}
     for name in ("worker", "models", "dashboard"):
         assert not [k for k in stack["services"][name]["environment"] if k.startswith("CALLCENTRE_AMI")]
 
@@ -430,12 +431,13 @@ def _parse_ivr(argv: list[str]) -> dict[str, Any]:
 
 
 def test_app_commands_are_callcentre_command_lines(compose: dict[str, Any]) -> None:
-    from callcentre import cli_dashboard  # noqa: F401  (registers `callcentre dashboard`)
+    from callcentre import cli_dashboard, cli_dialer  # noqa: F401  (register `dashboard`, `dialer`)
 
     expected = {
         "migrate": "db upgrade",
         "models": "models download",
         "logger": "logger",
+        "dialer": "dialer",
         "worker": "worker",
         "dashboard": "dashboard",
     }
@@ -515,7 +517,7 @@ def test_only_the_one_shot_models_service_has_internet_access(stack: dict[str, A
     # sip: published SIP/RTP ports only; web: the dashboard's published port, no masquerading (no way out).
     expected = {"asterisk": ["sip"], "models": ["egress"], "dashboard": ["web"]}
     if "EXTERNAL_AMI_HOST" in str(services["logger"]):
-        expected["logger"] = ["egress"]  # to reach the external PBX
+        expected["logger"] = expected["dialer"] = ["egress"]  # to reach the external PBX
     assert {name: nets for name, nets in outside.items() if nets} == expected
     assert services["models"]["networks"] == ["egress"]  # needs no database
     assert services["worker"]["networks"] == ["backend"]
@@ -610,7 +612,10 @@ def test_env_example_lists_exactly_the_variables_compose_uses() -> None:
 
 def test_external_asterisk_override_replaces_only_the_bundled_pbx(compose: dict[str, Any]) -> None:
     override = load_compose(EXTERNAL)
-    assert set(override["services"]) == {"logger", "worker", "dashboard"}
+    assert set(override["services"]) == {"logger", "dialer", "worker", "dashboard"}
+    dialer = override["services"]["dialer"]
+    assert set(dialer["depends_on"]) == {"migrate"} and dialer["networks"] == ["backend", "egress"]
+    assert env_reference(dialer["environment"]["CALLCENTRE_AMI_HOST"]) == "EXTERNAL_AMI_HOST"
     logger = override["services"]["logger"]
     assert set(logger["depends_on"]) == {"migrate"}
     assert env_reference(logger["environment"]["CALLCENTRE_AMI_HOST"]) == "EXTERNAL_AMI_HOST"
