@@ -114,22 +114,17 @@ class Dialer:
             self.apply(batch)
             if loop.time() - self._last_sweep >= SWEEP_SECONDS:
                 self._last_sweep = loop.time()
+                await self._refresh(connection)
                 self.sweep()
             await self._dial(connection, loop.time())
 
     async def _snapshot(self, connection: AmiConnection) -> None:
         """Campaigns, agents' state (``QueueStatus``) and attempts in flight, after every connect."""
         with self.engine.begin() as conn:
-            self.campaigns = ledger.active_campaigns(conn, self.settings.dialer, self.names)
             self.busy = ledger.agents_in_flight(conn)
-        self.board.queues = {c.queue for c in self.campaigns}
+        self.board.queues = set()
         self.board.reset()
-        timeout = max(self.settings.ami.connect_timeout, 10.0)
-        for queue in sorted(self.board.queues):
-            listing = await connection.simple("QueueStatus", timeout, Queue=queue)
-            for item in listing.events:
-                self.board.handle(item)
-        self.apply(connection.take_received())
+        await self._refresh(connection)
         self.sweep()
         log.info(
             "dialer working %s; agents: %s",
@@ -138,6 +133,20 @@ class Dialer:
             ", ".join(f"{m.name} {m.state}" for q in sorted(self.board.queues) for m in self.board.of(q))
             or "none",
         )
+
+    async def _refresh(self, connection: AmiConnection) -> None:
+        """Campaigns started, stopped or changed since; the state of the members of new queues."""
+        with self.engine.begin() as conn:
+            self.campaigns = ledger.active_campaigns(conn, self.settings.dialer, self.names)
+        new = {c.queue for c in self.campaigns} - self.board.queues
+        self.board.queues |= new
+        timeout = max(self.settings.ami.connect_timeout, 10.0)
+        for queue in sorted(new):
+            listing = await connection.simple("QueueStatus", timeout, Queue=queue)
+            # Events that came before the listing are older than it: apply them first.
+            self.apply(connection.take_received(listing.events_before - connection.events_taken))
+            for item in listing.events:
+                self.board.handle(item)
 
     # ---- events -------------------------------------------------------------------------------
     def apply(self, batch: list[AmiMessage]) -> None:

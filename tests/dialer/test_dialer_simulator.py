@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from telephony.campaigns import selection
 from telephony.campaigns.models import CampaignAccount, DialDecision, DialRequest, DoNotCall
+from telephony.client import AmiConnection
 from telephony.dialer.service import Dialer
 from telephony.models import Call
 from telephony.service import CallLogger
@@ -243,3 +244,29 @@ def test_asterisk_restarting_mid_campaign_never_dials_anyone_twice(engine: Engin
     placed = Counter(r.caller for r in records if r.direction == "outbound")
     assert all(count == 1 for count in placed.values()) and len(placed) == 6, placed
     assert {a.state for a in rows} <= {"answered", "unknown", "failed"}
+
+
+def test_a_paused_agent_gets_no_calls_and_new_campaigns_are_picked_up(engine: Engine) -> None:
+    async def scenario() -> None:
+        sim = await started_simulator()
+        settings = dialer_settings(sim.port)
+        dialer = Dialer(engine, settings, clock=FakeClock())
+        stop = asyncio.Event()
+        task = asyncio.create_task(dialer.run(stop))
+        await wait_for(lambda: dialer.stats.connections >= 1, 10, "the dialer to connect")
+        supervisor_link = AmiConnection("127.0.0.1", sim.port)
+        await supervisor_link.connect(5)
+        await supervisor_link.login("callcentre", "s3cret", 5)
+        paused = await supervisor_link.simple(
+            "QueuePause", 5, Interface="PJSIP/1003", Paused="true", Reason="training"
+        )
+        assert paused.ok
+        await supervisor_link.close()
+        make_campaign(engine, [Account(f"95{i:02d}", [f"+2782222{i:04d}"]) for i in range(4)])
+        await wait_for(lambda: sum(dialer.stats.results.values()) >= 4, 60, "four settled attempts")
+        stop.set()
+        await task
+        await sim.stop()
+
+    asyncio.run(scenario())
+    assert {a.agent for a in attempts(engine)} == {"Thandi Mokoena"}
