@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from callcentre.schedule import ScheduleStatus
 from ivr import actions as a
 from ivr import menu as m
 from ivr.engine_state import Draft, Outcome, Visit, Waiting
 from ivr.references import GROUP_SIZE
-from callcentre.schedule import ScheduleStatus
 
 Actions = list[a.Action]
 MAX_CHAIN = 64  # automatic nodes in a row (the loader rejects loops of them; this is a backstop)

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import ClassVar
 
-from ivr.references import damm_valid, is_valid_reference, luhn_valid
 from callcentre.schedule import Schedule
+from ivr.references import damm_valid, is_valid_reference, luhn_valid
 
 BACK = "@back"  # a target meaning "the previous menu", as the `*` key does
 AGENT = "@agent"  # a target meaning "the agent node for the caller's path", as the `0` key does

@@ -28,9 +28,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from callcentre.schedule import Schedule, ScheduleError, parse_schedule
 from ivr import menu as m
 from ivr.menu_yaml import REQUIRED, Context, MenuError, Problem, Reader, YamlMap, read_yaml
-from callcentre.schedule import Schedule, ScheduleError, parse_schedule
 
 __all__ = ["DEFAULT_MENU", "MenuError", "Problem", "load_menu", "parse_menu"]
 DEFAULT_MENU = Path(__file__).parent / "menus" / "municipal.yaml"

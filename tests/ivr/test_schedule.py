@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from callcentre.schedule import Schedule, ScheduleError, ScheduleStatus, holiday_dates, parse_schedule
 from ivr import actions as a
 from ivr import events as e
 from ivr.engine import Engine
 from ivr.menu_loader import load_menu
-from callcentre.schedule import Schedule, ScheduleError, ScheduleStatus, holiday_dates, parse_schedule
 
 SAST = ZoneInfo("Africa/Johannesburg")
 OFFICE = parse_schedule("office", {"hours": {"mon-fri": "07:30-16:00", "sat": "08:00-12:00"}})
