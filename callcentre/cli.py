@@ -104,6 +104,7 @@ def main() -> None:
     """Console-script entry point."""
     from callcentre import (  # noqa: F401  (each registers its commands)
         cli_calls,
+        cli_campaigns,
         cli_dashboard,
         cli_dialer,
         cli_ivr,
