@@ -20,6 +20,8 @@ PAGES = (
     ("pages/users.py", "Users", ":material/manage_accounts:", "users"),
     ("pages/audit.py", "Audit log", ":material/policy:", "audit"),
     ("pages/scorecards.py", "Scorecards", ":material/checklist:", "scorecards"),
+    ("pages/workspace.py", "Workspace", ":material/phone_forwarded:", "workspace"),
+    ("pages/collections.py", "Collections", ":material/payments:", "collections"),
 )
 
 

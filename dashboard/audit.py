@@ -29,6 +29,11 @@ ACTIONS = (
     "acknowledge",
     "user_added",
     "user_disabled",
+    # The agent's workspace (outbound revenue collection).
+    "open_account",
+    "dial_request",
+    "skip",
+    "outcome",
 )
 
 

@@ -28,6 +28,8 @@ PAGE_ROLES: dict[str, tuple[str, ...]] = {
     "scorecards": ("qa", "supervisor", "agent", "admin"),
     "users": ("admin",),
     "audit": ("admin",),
+    "workspace": ("agent",),
+    "collections": ("supervisor", "qa", "admin"),
 }
 #: Who may override a verdict and resolve disputes; agents dispute and acknowledge their own calls.
 REVIEWERS = ("qa", "supervisor")

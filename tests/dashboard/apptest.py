@@ -27,6 +27,8 @@ TITLES = {
     "scorecards": "Scorecards",
     "users": "Users",
     "audit": "Audit log",
+    "workspace": "Workspace",
+    "collections": "Collections",
 }
 USER_OF_ROLE = {
     role: next(name for name, (r, _, off) in USERS.items() if r == role and not off) for role in ROLES

@@ -13,12 +13,17 @@ import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine, Table, select
 
-from tests.dashboard.conftest import GOOD_ACCOUNT, POOR_FAULT, THANDI, password
+from callcentre.db import make_engine
+from telephony.campaigns.models import DialRequest, Promise
+from tests.campaigns import seed
+from tests.dashboard.conftest import GOOD_ACCOUNT, PIETER, POOR_FAULT, THANDI, password
 from tests.dashboard.test_users_cli import free_port
 from tests.test_cli import CALLCENTRE, process_env
 
@@ -52,13 +57,23 @@ def _healthy(url: str, process: subprocess.Popen[str]) -> None:
 
 
 @pytest.fixture(scope="module")
-def server(seeded_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``callcentre dashboard`` on a free port, on a private copy of the seeded SQLite database."""
+def browser_db(seeded_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """A private copy of the seeded SQLite database, with the collection campaigns of ``seed.showcase``."""
     folder = tmp_path_factory.mktemp("browser")
     shutil.copy(seeded_template / "test.db", folder / "dashboard.db")
+    engine = make_engine(f"sqlite:///{folder / 'dashboard.db'}")
+    with engine.begin() as conn:
+        seed.showcase(conn, datetime.now(UTC), (THANDI, PIETER))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def server(seeded_template: Path, browser_db: Engine) -> Iterator[str]:
+    """``callcentre dashboard`` on a free port, on :func:`browser_db`."""
     env = process_env(
         seeded_template,
-        CALLCENTRE_DATABASE_URL=f"sqlite:///{folder / 'dashboard.db'}",
+        CALLCENTRE_DATABASE_URL=str(browser_db.url),
         CALLCENTRE_RECORDINGS_ROOT=str(seeded_template / "recordings"),
     )
     port = free_port()
@@ -256,3 +271,67 @@ def test_an_agent_following_a_link_to_another_agents_call_is_refused(server: str
     idle(page)
     assert page.get_by_text("Pieter").count() == 0  # nothing of the call is shown
     shot(page, "agent_refused")
+
+
+def table_rows(engine: Engine, model: type[Any]) -> list[Any]:
+    """Every row of the model's table, by id."""
+    table: Table = model.__table__
+    with engine.connect() as conn:
+        return list(conn.execute(select(table).order_by(table.c.id)))
+
+
+def dial(page: Page, engine: Engine) -> None:
+    """Press Dial: the request waits for the dialer (none runs here), and the button is disabled."""
+    page.get_by_role("button", name="Dial", exact=True).click()
+    page.get_by_text("waiting for the dialer's compliance check").wait_for()
+    idle(page)
+    (request,) = table_rows(engine, DialRequest)
+    assert (request.state, request.agent) == ("pending", THANDI)
+
+
+def fill_promise(page: Page) -> None:
+    """Right party reached, a promise of R 1 500.00 by today, a note."""
+    page.get_by_test_id("stRadio").get_by_text("Yes", exact=True).click()
+    page.get_by_text("you may discuss the account and the debt").wait_for()  # the page has run again
+    idle(page)
+    choose(page, "stSelectbox", "Outcome", "Promise to pay")
+    amount = page.get_by_label("Amount (R)")
+    amount.wait_for()
+    idle(page)
+    amount.fill("1500")
+    amount.press("Enter")
+    idle(page)
+    page.get_by_label("Note").fill("Will pay at the municipal office on Friday.")
+    page.get_by_label("Note").press("Tab")
+    idle(page)
+
+
+def test_an_agent_dials_and_records_a_promise_in_the_workspace(
+    server: str, browser_db: Engine, new_page: Any
+) -> None:
+    page, started = new_page(), datetime.now(UTC)
+    log_in(page, server, "thandi", "My calls")
+    go(page, "Workspace", "Workspace")
+    page.get_by_role("heading", name="Thabo Nkosi").wait_for()
+    page.get_by_text("R 9 000.00").wait_for()
+    dial(page, browser_db)
+    fill_promise(page)
+    shot(page, "workspace")
+    page.get_by_role("button", name="Save outcome").click()
+    page.get_by_text("Saved for account 1001: promise to pay, R 1 500.00").wait_for()
+    page.get_by_role("heading", name="Anna Botha").wait_for()
+    idle(page)
+    (promise,) = [p for p in table_rows(browser_db, Promise) if p.made_at >= started]
+    assert (promise.amount_cents, promise.instalment, promise.agent) == (150_000, 1, THANDI)
+    assert page.get_by_label("Note").input_value() == ""  # a new, empty form for the next account
+    assert page.get_by_test_id("stRadio").locator("input:checked").count() == 0
+    shot(page, "workspace_next")
+
+
+def test_a_supervisor_sees_the_collection_results(server: str, new_page: Any) -> None:
+    page = new_page()
+    log_in(page, server, "sipho", "Calls")
+    go(page, "Collections", "Collections")
+    page.locator(".vega-embed").nth(2).wait_for()
+    idle(page)
+    shot(page, "collections")
