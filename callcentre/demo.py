@@ -31,6 +31,7 @@ from callcentre.cli_transcribe import drain_with_progress
 from callcentre.db import make_engine, safe_url
 from callcentre.demo_dashboard import serve_dashboard
 from callcentre.demo_ivr import run_ivr_calls
+from callcentre.demo_revenue import run_revenue_campaign
 from callcentre.qa_summary import print_qa_summary, qa_summary
 from callcentre.schema import upgrade
 from callcentre.settings import Secret, Settings
@@ -95,6 +96,7 @@ def demo(
     logger = _play(app, DemoOptions(calls, speed, seed), console)
     _report(app, logger, began, console)
     run_ivr_calls(app, console, calls=30, seed=seed)
+    run_revenue_campaign(app, console, seed=seed)
     _transcribe(app, console)
     _score(app, console)
     if not no_dashboard:

@@ -115,6 +115,7 @@ async def _originate(sim: Simulator, client: Client, req: Req) -> None:
         account=variables.get("CC_ACCOUNT", ""),
         outcome=sim.policy(number),
         ring_timeout=int(timeout) if timeout and timeout.isdigit() else None,
+        talk=sim.config.originate_talk_seconds,
         campaign=req.get("account") or variables.get("CC_CAMPAIGN") or None,
         action_id=req.id or "",
         extra={k: v for k, v in variables.items() if k not in PLAN_VARIABLES},

@@ -90,6 +90,8 @@ class SimConfig:
     outbound_cli: str = "0123580300"
     outbound_cli_name: str = "Rivervale Revenue"
     campaign: str = "ARREARS-2026-11"
+    #: How long an answered Originate's conversation lasts (simulated seconds).
+    originate_talk_seconds: float = 8.0
     trunk: str = "pstn-trunk"
     login_fail_delay: float = 1.0
     agents: tuple[Agent, ...] = field(default_factory=default_agents)
