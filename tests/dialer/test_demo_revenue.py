@@ -29,7 +29,7 @@ def test_the_demo_campaign_is_dialled_worked_paid_and_reported(tmp_path: Path) -
         dialled = conn.scalar(select(func.count(func.distinct(DialAttempt.account_id))))
         attempts = conn.scalar(select(func.count()).select_from(DialAttempt))
         answered = conn.scalars(select(DialAttempt.id).where(DialAttempt.state == "answered")).all()
-        outcomes = conn.scalars(select(CallOutcome.attempt_id)).all()
+        outcomes = [a for a in conn.scalars(select(CallOutcome.attempt_id)) if a is not None]
         promises = conn.scalar(select(func.count()).select_from(Promise))
         linked = conn.scalar(select(func.count()).select_from(Call).where(Call.campaign == "demo-arrears"))
     assert "12 accounts added" in text and "3 rows refused" in text and "row 7:" in text
