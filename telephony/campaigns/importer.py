@@ -6,8 +6,8 @@ is imported with the valid ones, and each refused number is reported as a warnin
 repeated in the file is reported on the repeat, naming the row it first appeared on.
 
 Re-importing a campaign updates holders, amounts, days, languages, wards and priorities, adds new
-numbers (a number no longer listed is kept: it has history), and keeps attempt counters, leases,
-call history and the ``dispute``/``done`` statuses. An account absent from the new file, or with
+numbers (one no longer listed is kept for its history but marked ``unlisted``: never dialled),
+and keeps attempt counters, leases, call history and the ``dispute``/``done`` statuses. An account absent from the new file, or with
 arrears of zero or less, becomes ``paid`` with the reason; a ``paid`` account back in arrears
 becomes ``active`` again, and so does an ``exhausted`` one given a new number. Accounts whose row
 was refused keep their state (they are not "absent"), and when no row at all can be imported
@@ -90,6 +90,8 @@ class _Known:
     status: str
     reason: str | None
     numbers: set[str] = field(default_factory=set)
+    #: number -> (phone id, status), to mark numbers the export no longer lists (and relist them).
+    phones: dict[str, tuple[int, str]] = field(default_factory=dict)
     next_position: int = 0
 
 
@@ -232,14 +234,15 @@ class _Run:
         )
         known = {r[1]: _Known(r[0], tuple(r[4:]), r[2], r[3]) for r in self.conn.execute(query).all()}
         by_id = {account.id: account for account in known.values()}
-        phones = select(PHONES.c.account_id, PHONES.c.number, PHONES.c.position).join(
-            ACCOUNTS, ACCOUNTS.c.id == PHONES.c.account_id
-        )
-        for account_id, number, position in self.conn.execute(
+        phones = select(
+            PHONES.c.account_id, PHONES.c.number, PHONES.c.position, PHONES.c.id, PHONES.c.status
+        ).join(ACCOUNTS, ACCOUNTS.c.id == PHONES.c.account_id)
+        for account_id, number, position, phone_id, status in self.conn.execute(
             phones.where(ACCOUNTS.c.campaign_id == self.campaign_id)
         ).all():
             account = by_id[account_id]
             account.numbers.add(number)
+            account.phones[number] = (phone_id, status)
             account.next_position = max(account.next_position, position + 1)
         return known
 
@@ -253,9 +256,12 @@ class _Run:
         known = [(row, self.known[row.account]) for row in rows if row.account in self.known]
         phones = self._insert_accounts([row for row in rows if row.account not in self.known])
         changed: list[tuple[Any, ...]] = []
+        listing: list[tuple[Any, ...]] = []
         for row, account in known:
             phones += self._update(row, account, changed)
+            listing += _listing(row, account)
         update_rows(self.conn, ACCOUNTS, _UPDATED, changed)
+        update_rows(self.conn, PHONES, ("status",), listing)
         insert_rows(self.conn, PHONES, PHONE_COLUMNS, phones)
         self.result.phones_added += len(phones)
 
@@ -331,3 +337,16 @@ class _Run:
         ]
         update_rows(self.conn, ACCOUNTS, ("status", "status_reason", "updated_at"), absent)
         self.result.marked_paid += len(absent)
+
+
+def _listing(row: ArrearsRow, known: _Known) -> list[tuple[Any, ...]]:
+    """``(phone id, status)`` for the numbers the export stopped listing (``unlisted``: never
+    dialled again) or lists again (``active``). A wrong number stays wrong."""
+    listed = set(row.phones)
+    out: list[tuple[Any, ...]] = []
+    for number, (phone_id, status) in known.phones.items():
+        if status == "active" and number not in listed:
+            out.append((phone_id, "unlisted"))
+        elif status == "unlisted" and number in listed:
+            out.append((phone_id, "active"))
+    return out

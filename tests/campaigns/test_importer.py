@@ -345,3 +345,29 @@ def test_optional_columns_language_names_and_time_zones(engine: Engine, tmp_path
     assert (found["3001"].language, found["3001"].timezone) == ("zu", "Africa/Maputo")
     assert (found["3002"].language, found["3002"].timezone) == ("af", "Africa/Windhoek")
     assert numbers(engine, "3002") == [("+27821234568", 0), ("+27215550100", 1)]
+
+
+def test_a_number_the_export_stops_listing_is_never_dialled_again_until_it_returns(
+    engine: Engine, tmp_path: Path
+) -> None:
+    def statuses() -> dict[str, str]:
+        query = select(PHONES.c.number, PHONES.c.status).join(ACCOUNTS, ACCOUNTS.c.id == PHONES.c.account_id)
+        with engine.connect() as conn:
+            return dict(conn.execute(query.where(ACCOUNTS.c.account_number == "1001")).all())
+
+    import_campaign(engine, write_csv(tmp_path, GOOD), "c", NOW)
+    with engine.begin() as conn:  # an agent marked the landline wrong before
+        conn.execute(update(PHONES).where(PHONES.c.number == "+27115550100").values(status="wrong_number"))
+    dropped = [["1001", "Sipho Dlamini", "0845550000", "1234.50", "95", "zu", "Ward 3"], *GOOD[1:]]
+    import_campaign(engine, write_csv(tmp_path, dropped, name="b.csv"), "c", LATER)
+    assert statuses() == {
+        "+27821234567": "unlisted",
+        "+27115550100": "wrong_number",
+        "+27845550000": "active",
+    }
+    import_campaign(engine, write_csv(tmp_path, GOOD, name="c.csv"), "c", LATER)
+    assert statuses() == {
+        "+27821234567": "active",
+        "+27115550100": "wrong_number",
+        "+27845550000": "unlisted",
+    }
