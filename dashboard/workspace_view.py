@@ -137,6 +137,8 @@ def dial_state(view: AccountView) -> None:
         st.info(f"Dial requested at {asked}: waiting for the dialer's compliance check.")
     elif request.state == "refused":
         st.error(f"Dial refused by the compliance check: {request.reason or 'no reason given'}")
+    elif request.state == "expired":
+        st.warning(f"Dial requested at {asked} expired: {request.reason}")
     elif request.state == "placed" and call is None:
         result = (request.attempt_state or "placed").replace("_", " ")
         st.success(f"Dial placed at {asked}; the call's result: **{result}**.")

@@ -9,9 +9,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Row, Table, exists, select
+from sqlalchemy import Connection, Row, Table, exists, select, update
 
-from telephony.campaigns.models import CallOutcome, Campaign, DialAttempt, DialRequest, Promise
+from telephony.campaigns.models import (
+    REQUEST_EXPIRY_SECONDS,
+    CallOutcome,
+    Campaign,
+    DialAttempt,
+    DialRequest,
+    Promise,
+)
 from telephony.campaigns.selection import ACCOUNTS, DNC, PHONES
 
 CAMPAIGNS: Table = Campaign.__table__  # type: ignore[assignment]
@@ -216,6 +223,21 @@ def latest_request(conn: Connection, account_id: int, agent: str) -> RequestView
     if row is None:
         return None
     return RequestView(row.id, row.state, row.requested_at, row.reason, row.number, row.attempt_state)
+
+
+def expire_requests(conn: Connection, now: dt.datetime) -> int:
+    """Mark ``expired`` the Dial presses still pending after :data:`REQUEST_EXPIRY_SECONDS`."""
+    cutoff = now - dt.timedelta(seconds=REQUEST_EXPIRY_SECONDS)
+    result = conn.execute(
+        update(REQUESTS)
+        .where(REQUESTS.c.state == "pending", REQUESTS.c.requested_at < cutoff)
+        .values(
+            state="expired",
+            reason=f"the dialer did not act on it within {REQUEST_EXPIRY_SECONDS} s; press Dial again",
+            handled_at=now,
+        )
+    )
+    return int(result.rowcount or 0)
 
 
 def pending_request(conn: Connection, account_id: int) -> int | None:

@@ -7,11 +7,11 @@ repeated in the file is reported on the repeat, naming the row it first appeared
 
 Re-importing a campaign updates holders, amounts, days, languages, wards and priorities, adds new
 numbers (one no longer listed is kept for its history but marked ``unlisted``: never dialled),
-and keeps attempt counters, leases, call history and the ``dispute``/``done`` statuses. An account absent from the new file, or with
-arrears of zero or less, becomes ``paid`` with the reason; a ``paid`` account back in arrears
-becomes ``active`` again, and so does an ``exhausted`` one given a new number. Accounts whose row
-was refused keep their state (they are not "absent"), and when no row at all can be imported
-nothing is marked paid.
+and keeps attempt counters, leases, call history and the ``dispute``/``done`` statuses. An
+account absent from the new file, or with arrears of zero or less, becomes ``paid`` with the
+reason; a ``paid`` account back in arrears becomes ``active`` again, and so does an
+``exhausted`` one given a new number. Accounts whose row was refused keep their state (they are
+not "absent"), and when no row at all can be imported nothing is marked paid.
 
 The whole import is one transaction. Speed: the campaign's accounts and numbers are loaded once
 into dicts and rows are written in chunks with Core ``executemany`` (no per-row query);

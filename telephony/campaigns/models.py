@@ -64,6 +64,9 @@ OUTCOME_KINDS = (
     "do_not_call",
 )
 PROMISE_STATUSES = ("open", "kept", "broken")
+#: A Dial press the dialer has not acted on within this many seconds expires (state ``expired``):
+#: an agent must never be rung minutes after they asked, e.g. when the dialer was down.
+REQUEST_EXPIRY_SECONDS = 90
 
 
 class Campaign(Base):
@@ -217,7 +220,8 @@ class DialRequest(Base):
     phone_id: Mapped[int | None] = mapped_column(ForeignKey("campaign_phones.id"))
     agent: Mapped[str] = mapped_column(String(128))
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    #: ``pending``, ``placed``, ``refused`` (compliance said no: see ``reason``), ``skipped``.
+    #: ``pending``, ``placed``, ``refused`` (compliance said no: see ``reason``), ``skipped``,
+    #: ``expired`` (not acted on within :data:`REQUEST_EXPIRY_SECONDS`).
     state: Mapped[str] = mapped_column(String(16), index=True, default="pending")
     reason: Mapped[str | None] = mapped_column(Text)
     attempt_id: Mapped[int | None] = mapped_column(ForeignKey("dial_attempts.id"))

@@ -27,6 +27,7 @@ from telephony.campaigns.account_view import (
     AccountView,
     PhoneView,
     account_row,
+    expire_requests,
     load,
     numbers,
     open_attempt,
@@ -73,6 +74,7 @@ def current_account(
     campaign = conn.execute(select(CAMPAIGNS).where(CAMPAIGNS.c.id == campaign_id)).first()
     if campaign is None:
         raise ValueError(f"campaign_id: no campaign {campaign_id}")
+    expire_requests(conn, now)
     owed = open_attempt(conn, campaign_id, agent)
     if owed is not None:
         if campaign.mode == "preview":
@@ -110,6 +112,7 @@ def request_dial(
             f"account_id: account {account.account_number} is not reserved for you "
             "(the reservation may have run out): open the workspace again"
         )
+    expire_requests(conn, now)
     _not_busy(conn, account)
     if phone_id is not None:
         _dialable(conn, account_id, phone_id)
@@ -143,6 +146,7 @@ def skip(
     account = account_row(conn, account_id)
     if not working(conn, account, agent):
         raise ValueError(f"account_id: account {account.account_number} is not yours to skip")
+    expire_requests(conn, now)
     _not_busy(conn, account)
     result = conn.execute(
         insert(REQUESTS).values(

@@ -25,6 +25,7 @@ from sqlalchemy import Connection, Engine
 from callcentre.schedule import ScheduleStatus
 from callcentre.settings import Settings
 from telephony.campaigns import attempts, decisions
+from telephony.campaigns.account_view import expire_requests
 from telephony.campaigns.compliance import Decision, next_window_open
 from telephony.campaigns.rules import DialRules, rules_from_settings
 from telephony.client import AmiAuthError, AmiConnection, AmiConnectionLost
@@ -276,7 +277,8 @@ class Dialer:
             await self._originate(connection, campaign, order)
 
     async def _preview(self, connection: AmiConnection, campaign: ledger.CampaignInfo) -> None:
-        with self.engine.connect() as conn:
+        with self.engine.begin() as conn:
+            expire_requests(conn, self.clock())  # never ring an agent minutes after they asked
             requests = ledger.pending_requests(conn, [campaign.id])
         for request in requests:
             member = self.board.find(campaign.queue, request.agent)

@@ -10,6 +10,7 @@ from sqlalchemy import Engine, Table, func, select
 
 from telephony.campaigns import workspace
 from telephony.campaigns.models import (
+    REQUEST_EXPIRY_SECONDS,
     CallOutcome,
     CampaignAccount,
     CampaignPhone,
@@ -210,6 +211,21 @@ def test_skip_is_refused_while_a_dial_is_pending(database: Database, preview: di
         workspace.request_dial(conn, cid, big, LERATO, NOW)
     with pytest.raises(ValueError, match="pending"), database.engine.begin() as conn:
         workspace.skip(conn, big, LERATO, "changed my mind", NOW)
+
+
+def test_a_dial_the_dialer_never_acted_on_expires_and_no_longer_blocks(
+    database: Database, preview: dict[str, int]
+) -> None:
+    cid, big = preview["campaign"], preview["big"]
+    current(database, cid)
+    with database.engine.begin() as conn:
+        request = workspace.request_dial(conn, cid, big, LERATO, NOW)
+    later = NOW + dt.timedelta(seconds=REQUEST_EXPIRY_SECONDS + 1)
+    assert current(database, cid, LERATO, later).request.state == "expired"
+    with database.engine.begin() as conn:
+        workspace.skip(conn, big, LERATO, "the dialer was down", later)
+        reason = conn.scalar(select(DialRequest.reason).where(DialRequest.id == request))
+    assert "press Dial again" in (reason or "")
 
 
 # Outcomes --------------------------------------------------------------------------------------------

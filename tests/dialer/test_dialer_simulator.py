@@ -270,3 +270,39 @@ def test_a_paused_agent_gets_no_calls_and_new_campaigns_are_picked_up(engine: En
 
     asyncio.run(scenario())
     assert {a.agent for a in attempts(engine)} == {"Thandi Mokoena"}
+
+
+def test_a_dial_press_the_dialer_did_not_see_in_time_expires_instead_of_ringing_the_agent(
+    engine: Engine,
+) -> None:
+    campaign = make_campaign(engine, [Account("7101", ["+27821110001"])], mode="preview")
+    asked = MONDAY_10 - dt.timedelta(minutes=10)  # pressed while the dialer was down
+    with engine.begin() as conn:
+        account = conn.execute(select(CampaignAccount)).one()
+        assert selection.lease(conn, account.id, "Thandi Mokoena", asked, 3600)
+        conn.execute(
+            insert(DialRequest).values(
+                campaign_id=campaign,
+                account_id=account.id,
+                agent="Thandi Mokoena",
+                requested_at=asked,
+                state="pending",
+            )
+        )
+
+    async def scenario() -> None:
+        sim = await started_simulator()
+        dialer = Dialer(engine, dialer_settings(sim.port), clock=FakeClock())
+        stop = asyncio.Event()
+        task = asyncio.create_task(dialer.run(stop))
+        await wait_for(lambda: dialer.stats.connections >= 1, 10, "the dialer to connect")
+        await asyncio.sleep(1.0)
+        stop.set()
+        await task
+        await sim.stop()
+
+    asyncio.run(scenario())
+    with engine.connect() as conn:
+        request = conn.execute(select(DialRequest)).one()
+    assert request.state == "expired" and "press Dial again" in (request.reason or "")
+    assert attempts(engine) == []
