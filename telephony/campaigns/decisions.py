@@ -1,19 +1,22 @@
 """One dial decision: take the next account, run the compliance check, record the attempt.
 
 :func:`decide` is the only way a dial is born. It leases an account (the next in priority order,
-or the one an agent previewed), checks each of its numbers with :func:`compliance.check`, logs
-every answer in ``dial_decisions`` and — when one number passes — writes the ``dial_attempts`` row
-and bumps the counters in the same transaction, *before* the Originate is sent. A refused account
-gets its retry time (or is marked ``exhausted`` when no number can ever be dialled).
+from :func:`selection.take_candidates`, or the one an agent previewed) and judges it as the lease
+returned it, never as an earlier read saw it. It checks each of its numbers with
+:func:`compliance.check`, logs every answer in ``dial_decisions`` and — when one number passes —
+writes the ``dial_attempts`` row and bumps the counters in the same transaction, *before* the
+Originate is sent. A refused account gets its retry time (or is marked ``exhausted`` when no number
+can ever be dialled).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Row, Table, insert, select, update
+from sqlalchemy import Connection, Row, Table, bindparam, insert, update
 
 from telephony.campaigns import selection
 from telephony.campaigns.compliance import Decision, DialFacts, check
@@ -26,6 +29,20 @@ ACCOUNTS: Table = selection.ACCOUNTS
 PHONES: Table = selection.PHONES
 #: Refusals that concern one number only: the account's next number may still be dialled.
 NUMBER_RULES = frozenset({"wrong_number", "dnc", "number_daily_limit"})
+#: Accounts one decision tries at most before it gives up (each refused one is postponed).
+ACCOUNTS_PER_DECISION = 8
+# Built once: a decision runs them all (SET columns come with the parameters).
+_INSERT_ATTEMPT = insert(ATTEMPTS)
+_SET_ACTION_ID = (
+    update(ATTEMPTS).where(ATTEMPTS.c.id == bindparam("b_attempt")).values(action_id=bindparam("b_action"))
+)
+_UPDATE_ACCOUNT = update(ACCOUNTS).where(ACCOUNTS.c.id == bindparam("b_account"))
+_COUNT_PHONE = (
+    update(PHONES)
+    .where(PHONES.c.id == bindparam("b_phone"))
+    .values(attempts_total=PHONES.c.attempts_total + 1)
+)
+_LOG = insert(DECISIONS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +84,11 @@ def decide(
     was no candidate at all). The caller commits.
     """
     last: Decision | None = None
-    for account in _accounts(conn, campaign_id, now, account_id):
-        if not selection.lease(conn, account.id, who.agent, now, hold_seconds):
+    for candidate in _account_ids(conn, campaign_id, now, account_id):
+        # The facts come from the lease, not the candidates query: another dialer may have dialled
+        # (and settled) the account in between, and its counters and last dial must count.
+        account = selection.lease_row(conn, candidate, who.agent, now, hold_seconds, due=account_id is None)
+        if account is None:
             continue  # someone else took it meanwhile
         order, last = _try_account(conn, campaign_id, rules, who, account, now, hold_seconds)
         if order is not None:
@@ -77,12 +97,18 @@ def decide(
     return None, last
 
 
-def _accounts(
+def _account_ids(
     conn: Connection, campaign_id: int, now: dt.datetime, account_id: int | None
-) -> list[Row[tuple[object, ...]]]:
-    if account_id is None:
-        return selection.candidates(conn, campaign_id, now)
-    return list(conn.execute(select(ACCOUNTS).where(ACCOUNTS.c.id == account_id)))
+) -> Iterator[int]:
+    """The preview's account, or the next candidates one at a time (the rest stay in the hopper)."""
+    if account_id is not None:
+        yield account_id
+        return
+    for _ in range(ACCOUNTS_PER_DECISION):
+        taken = selection.take_candidates(conn, campaign_id, now, 1)
+        if not taken:
+            return
+        yield taken[0]
 
 
 def _try_account(
@@ -131,15 +157,12 @@ def _postpone(conn: Connection, account_id: int, refusals: list[Decision], now: 
     """Retry when the earliest refusal passes; ``exhausted`` when none ever will."""
     times = [d.retry_at for d in refusals if d.retry_at is not None]
     if times:
-        conn.execute(update(ACCOUNTS).where(ACCOUNTS.c.id == account_id).values(next_attempt_at=min(times)))
+        conn.execute(_UPDATE_ACCOUNT, {"b_account": account_id, "next_attempt_at": min(times)})
         return
     if refusals and refusals[-1].rule != "account_status":
         reason = "; ".join(d.reason for d in refusals)
-        conn.execute(
-            update(ACCOUNTS)
-            .where(ACCOUNTS.c.id == account_id)
-            .values(status="exhausted", status_reason=reason, updated_at=now)
-        )
+        changes = {"status": "exhausted", "status_reason": reason, "updated_at": now}
+        conn.execute(_UPDATE_ACCOUNT, {"b_account": account_id, **changes})
 
 
 def _record(
@@ -154,43 +177,35 @@ def _record(
 ) -> DialOrder:
     today = now.astimezone(ZoneInfo(account.timezone)).date().isoformat()
     attempt_id = conn.execute(
-        insert(ATTEMPTS).values(
-            campaign_id=campaign_id,
-            account_id=account.id,
-            phone_id=phone.id,
-            number=phone.number,
-            agent=who.agent,
-            agent_interface=who.interface,
-            mode=who.mode,
-            state="placing",
-            placed_at=now,
-        )
+        _INSERT_ATTEMPT,
+        {
+            "campaign_id": campaign_id,
+            "account_id": account.id,
+            "phone_id": phone.id,
+            "number": phone.number,
+            "agent": who.agent,
+            "agent_interface": who.interface,
+            "mode": who.mode,
+            "state": "placing",
+            "placed_at": now,
+        },
     ).inserted_primary_key[0]  # type: ignore[index]
     action_id = f"cc-{campaign_id}-{attempt_id}"
-    conn.execute(update(ATTEMPTS).where(ATTEMPTS.c.id == attempt_id).values(action_id=action_id))
-    held = now + dt.timedelta(seconds=hold_seconds)
+    conn.execute(_SET_ACTION_ID, {"b_attempt": attempt_id, "b_action": action_id})
+    counted = {"attempts_day": today, "last_attempt_at": now}
     conn.execute(
-        update(ACCOUNTS)
-        .where(ACCOUNTS.c.id == account.id)
-        .values(
-            attempts_total=account.attempts_total + 1,
-            attempts_today=(account.attempts_today if account.attempts_day == today else 0) + 1,
-            attempts_day=today,
-            last_attempt_at=now,
-            leased_by=who.agent,
-            leased_until=held,
-        )
+        _UPDATE_ACCOUNT,
+        {
+            "b_account": account.id,
+            "attempts_total": account.attempts_total + 1,
+            "attempts_today": (account.attempts_today if account.attempts_day == today else 0) + 1,
+            "leased_by": who.agent,
+            "leased_until": now + dt.timedelta(seconds=hold_seconds),
+            **counted,
+        },
     )
-    conn.execute(
-        update(PHONES)
-        .where(PHONES.c.id == phone.id)
-        .values(
-            attempts_total=PHONES.c.attempts_total + 1,
-            attempts_today=(phone.attempts_today if phone.attempts_day == today else 0) + 1,
-            attempts_day=today,
-            last_attempt_at=now,
-        )
-    )
+    today_count = (phone.attempts_today if phone.attempts_day == today else 0) + 1
+    conn.execute(_COUNT_PHONE, {"b_phone": phone.id, "attempts_today": today_count, **counted})
     log(conn, campaign_id, account.id, phone.number, now, decision, attempt_id)
     return DialOrder(
         attempt_id,
@@ -216,14 +231,15 @@ def log(
 ) -> None:
     """Append one compliance decision to ``dial_decisions``."""
     conn.execute(
-        insert(DECISIONS).values(
-            campaign_id=campaign_id,
-            account_id=account_id,
-            number=number,
-            at=now,
-            allowed=decision.allowed,
-            rule=decision.rule,
-            reason=decision.reason,
-            attempt_id=attempt_id,
-        )
+        _LOG,
+        {
+            "campaign_id": campaign_id,
+            "account_id": account_id,
+            "number": number,
+            "at": now,
+            "allowed": decision.allowed,
+            "rule": decision.rule,
+            "reason": decision.reason,
+            "attempt_id": attempt_id,
+        },
     )

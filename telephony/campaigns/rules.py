@@ -63,9 +63,12 @@ def parse_window(text: str, country: str, subdivision: str, timezone: str) -> Sc
     if subdivision:
         spec["subdivision"] = subdivision
     try:
-        return parse_schedule("calling window", spec)
+        window = parse_schedule("calling window", spec)
     except ScheduleError as error:
         raise _window_error(error, country, subdivision) from None
+    if not any(window.hours.values()):  # every refusal would find no retry time: all exhausted
+        raise RulesError("dialer.window: every day is closed; give some day calling hours")
+    return window
 
 
 def _window_error(error: ScheduleError, country: str, subdivision: str) -> RulesError:
