@@ -12,7 +12,9 @@ from typing import Any
 from sqlalchemy import Engine, insert, select
 
 from callcentre.settings import Settings
-from telephony.campaigns.models import Campaign, CampaignAccount, CampaignPhone, DialAttempt
+from telephony.campaigns import selection
+from telephony.campaigns.models import Campaign, CampaignAccount, CampaignPhone, DialAttempt, DialRequest
+from telephony.dialer.service import Dialer
 from telephony.simulator import SimConfig
 from telephony.simulator.server import Simulator
 from tests.telephony.test_logger_over_tcp import ami_settings
@@ -128,3 +130,42 @@ async def wait_for(condition: Callable[[], bool | Awaitable[bool]], timeout: flo
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
         await asyncio.sleep(0.05)
+
+
+def dial_until(
+    engine: Engine,
+    until: Callable[[Dialer], bool],
+    what: str,
+    clock: FakeClock | None = None,
+    linger: float = 0.0,
+    prepare: Callable[[Simulator], None] | None = None,
+) -> Dialer:
+    """Run a dialer against a fresh simulator until ``until(dialer)`` holds (``what``, for the
+    failure message), then ``linger`` seconds more; ``prepare`` may set the peer's state first."""
+
+    async def scenario() -> Dialer:
+        sim = await started_simulator()
+        if prepare is not None:
+            prepare(sim)
+        dialer = Dialer(engine, dialer_settings(sim.port), clock=clock or FakeClock())
+        stop = asyncio.Event()
+        task = asyncio.create_task(dialer.run(stop))
+        await wait_for(lambda: until(dialer), 30, what)
+        await asyncio.sleep(linger)
+        stop.set()
+        await task
+        await sim.stop()
+        return dialer
+
+    return asyncio.run(scenario())
+
+
+def request_dial(engine: Engine, campaign_id: int, account_id: int, agent: str, at: dt.datetime) -> None:
+    """What the workspace does on Dial: the account leased to the agent and a pending request."""
+    with engine.begin() as conn:
+        assert selection.lease(conn, account_id, agent, at, 3600)
+        conn.execute(
+            insert(DialRequest).values(
+                campaign_id=campaign_id, account_id=account_id, agent=agent, requested_at=at, state="pending"
+            )
+        )

@@ -15,21 +15,23 @@ from collections import Counter
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session
 
-from telephony.campaigns import selection
 from telephony.campaigns.models import CampaignAccount, DialDecision, DialRequest, DoNotCall
 from telephony.client import AmiConnection
 from telephony.dialer.service import Dialer
 from telephony.models import Call
 from telephony.service import CallLogger
 from telephony.simulator.call import PlayedCall
+from telephony.simulator.server import Simulator
 from telephony.supervisor import LoggerSupervisor, SupervisorOptions
 from tests.dialer.helpers import (
     MONDAY_10,
     Account,
     FakeClock,
     attempts,
+    dial_until,
     dialer_settings,
     make_campaign,
+    request_dial,
     started_simulator,
     wait_for,
 )
@@ -97,18 +99,8 @@ def test_an_unsuccessful_number_is_retried_by_the_rules_until_the_daily_limit(en
     rules = {"min_gap_minutes": 0, "retry_minutes": "busy:0", "max_per_day": 3, "max_per_number_per_day": 5}
     make_campaign(engine, [Account("6001", ["+27821110007"])], rules=rules)
 
-    async def scenario() -> None:
-        sim = await started_simulator()
-        dialer = Dialer(engine, dialer_settings(sim.port), clock=FakeClock())
-        stop = asyncio.Event()
-        task = asyncio.create_task(dialer.run(stop))
-        await wait_for(lambda: dialer.stats.results.get("busy", 0) >= 3, 30, "three busy attempts")
-        await asyncio.sleep(0.5)  # time enough for a fourth dial, were the limit not kept
-        stop.set()
-        await task
-        await sim.stop()
-
-    asyncio.run(scenario())
+    # Linger: time enough for a fourth dial, were the limit not kept.
+    dial_until(engine, lambda d: d.stats.results.get("busy", 0) >= 3, "three busy attempts", linger=0.5)
     assert [a.state for a in attempts(engine)] == ["busy", "busy", "busy"]
     with engine.connect() as conn:
         refused = list(conn.execute(select(DialDecision).where(DialDecision.allowed.is_(False))))
@@ -123,18 +115,7 @@ def test_nothing_is_dialled_outside_the_calling_window(engine: Engine) -> None:
     make_campaign(engine, CUSTOMERS[:2])
     sunday = dt.datetime(2026, 11, 22, 10, 0, tzinfo=dt.UTC)
 
-    async def scenario() -> None:
-        sim = await started_simulator()
-        dialer = Dialer(engine, dialer_settings(sim.port), clock=FakeClock(sunday))
-        stop = asyncio.Event()
-        task = asyncio.create_task(dialer.run(stop))
-        await wait_for(lambda: dialer.stats.connections >= 1, 10, "the dialer to connect")
-        await asyncio.sleep(1.0)
-        stop.set()
-        await task
-        await sim.stop()
-
-    asyncio.run(scenario())
+    dial_until(engine, lambda d: d.stats.connections >= 1, "the dialer to connect", FakeClock(sunday), 1.0)
     assert attempts(engine) == []
     with engine.connect() as conn:
         logged = list(conn.execute(select(DialDecision)))
@@ -151,29 +132,9 @@ def test_preview_places_the_agents_request_and_refuses_a_do_not_call_number(engi
     with engine.begin() as conn:
         conn.execute(insert(DoNotCall).values(number="+27821110002", source="manual", added_at=MONDAY_10))
         ids = {r.account_number: r.id for r in conn.execute(select(CampaignAccount))}
-        for account, agent in (("7001", "Thandi Mokoena"), ("7002", "Lerato Nkosi")):
-            assert selection.lease(conn, ids[account], agent, MONDAY_10, 600)
-            conn.execute(
-                insert(DialRequest).values(
-                    campaign_id=campaign,
-                    account_id=ids[account],
-                    agent=agent,
-                    requested_at=MONDAY_10,
-                    state="pending",
-                )
-            )
-
-    async def scenario() -> None:
-        sim = await started_simulator()
-        dialer = Dialer(engine, dialer_settings(sim.port), clock=FakeClock())
-        stop = asyncio.Event()
-        task = asyncio.create_task(dialer.run(stop))
-        await wait_for(lambda: dialer.stats.results.get("answered", 0) >= 1, 30, "the previewed call")
-        stop.set()
-        await task
-        await sim.stop()
-
-    asyncio.run(scenario())
+    for account, agent in (("7001", "Thandi Mokoena"), ("7002", "Lerato Nkosi")):
+        request_dial(engine, campaign, ids[account], agent, MONDAY_10)
+    dial_until(engine, lambda d: d.stats.results.get("answered", 0) >= 1, "the previewed call")
     with engine.connect() as conn:
         requests = {r.agent: r for r in conn.execute(select(DialRequest))}
     placed, refused = requests["Thandi Mokoena"], requests["Lerato Nkosi"]
@@ -187,21 +148,15 @@ def test_preview_places_the_agents_request_and_refuses_a_do_not_call_number(engi
 def test_an_originate_asterisk_cannot_place_is_recorded_as_failed(engine: Engine) -> None:
     make_campaign(engine, [Account("8001", ["+27821110001"])])
 
-    async def scenario() -> None:
-        sim = await started_simulator()
+    def busy_elsewhere(sim: Simulator) -> None:
         # Both phones are busy with calls the dialer has not been told about (no events):
         # Asterisk refuses the agent leg, and the OriginateResponse says so.
         for extension in ("1001", "1003"):
             sim.ctx.members[extension].busy_with = "elsewhere"
-        dialer = Dialer(engine, dialer_settings(sim.port), clock=FakeClock())
-        stop = asyncio.Event()
-        task = asyncio.create_task(dialer.run(stop))
-        await wait_for(lambda: dialer.stats.results.get("failed", 0) >= 1, 30, "a failed attempt")
-        stop.set()
-        await task
-        await sim.stop()
 
-    asyncio.run(scenario())
+    dial_until(
+        engine, lambda d: d.stats.results.get("failed", 0) >= 1, "a failed attempt", prepare=busy_elsewhere
+    )
     (attempt,) = attempts(engine)
     assert attempt.state == "failed" and "could not be reached" in (attempt.reason or "")
     with engine.connect() as conn:
@@ -277,31 +232,10 @@ def test_a_dial_press_the_dialer_did_not_see_in_time_expires_instead_of_ringing_
 ) -> None:
     campaign = make_campaign(engine, [Account("7101", ["+27821110001"])], mode="preview")
     asked = MONDAY_10 - dt.timedelta(minutes=10)  # pressed while the dialer was down
-    with engine.begin() as conn:
-        account = conn.execute(select(CampaignAccount)).one()
-        assert selection.lease(conn, account.id, "Thandi Mokoena", asked, 3600)
-        conn.execute(
-            insert(DialRequest).values(
-                campaign_id=campaign,
-                account_id=account.id,
-                agent="Thandi Mokoena",
-                requested_at=asked,
-                state="pending",
-            )
-        )
-
-    async def scenario() -> None:
-        sim = await started_simulator()
-        dialer = Dialer(engine, dialer_settings(sim.port), clock=FakeClock())
-        stop = asyncio.Event()
-        task = asyncio.create_task(dialer.run(stop))
-        await wait_for(lambda: dialer.stats.connections >= 1, 10, "the dialer to connect")
-        await asyncio.sleep(1.0)
-        stop.set()
-        await task
-        await sim.stop()
-
-    asyncio.run(scenario())
+    with engine.connect() as conn:
+        account_id = conn.execute(select(CampaignAccount.id)).scalar_one()
+    request_dial(engine, campaign, account_id, "Thandi Mokoena", asked)
+    dial_until(engine, lambda d: d.stats.connections >= 1, "the dialer to connect", linger=1.0)
     with engine.connect() as conn:
         request = conn.execute(select(DialRequest)).one()
     assert request.state == "expired" and "press Dial again" in (request.reason or "")
